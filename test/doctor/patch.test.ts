@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildPatches, preparePatches } from '../../src/lib/doctor/patch.js';
-import type { ParsedDenial, PolicyPatch } from '../../src/lib/doctor/types.js';
+import type { Denial, ParsedDenial, PolicyPatch } from '../../src/lib/doctor/types.js';
 import { loadActionFacts } from '../../src/lib/policy/actions.js';
 import {
   ACCOUNT,
@@ -281,9 +281,13 @@ describe('buildPatches: golden patches', () => {
 
   it('uses the inferred action of an enriched denial', async () => {
     // Given a denial whose action was inferred from the operation name by enrichment
-    const { serviceHint: _hint, ...rest } = denial({ action: null, resource: null });
-    const enriched = { ...rest, likelyAction: 'ecr:GetAuthorizationToken', explanation: '' };
-    const patch = await onlyPatch(enriched as unknown as ParsedDenial);
+    const enriched: Denial = {
+      ...denial({ action: null, resource: null }),
+      likelyAction: 'ecr:GetAuthorizationToken',
+      explanation: '',
+    };
+    const patches = await preparePatches([enriched]);
+    const patch = patches[0] as PolicyPatch;
     expect(patch.document.Statement[0]?.Action).toBe('ecr:GetAuthorizationToken');
   });
 
