@@ -106,7 +106,7 @@ function notARole(d: ParsedDenial): string {
     case 'user':
       return "aiproxy proposes patches for roles only: add the permission to this user's policy or group, or better, run the job as a role.";
     case 'root':
-      return 'No policy grants the root user anything in its own account; a denial comes from another account, an organization policy, or an API that refuses root credentials: use a role.';
+      return 'The root user needs no policy in its own account, so the denial comes from another account, an organization policy, or an API that refuses root credentials: use a role.';
     case 'anonymous':
       return 'Only a resource-based policy can allow an unsigned request; if the caller meant to sign it, check that credentials are configured.';
     case 'federated-user':
@@ -125,7 +125,7 @@ function remedy(d: ParsedDenial): string {
         return `A Deny statement in an identity-based policy${policyRef(d)} matched, and no Allow can override it: find that Deny and narrow or remove it.`;
       }
       return isRoleDenial(d)
-        ? "No identity-based policy of the role allows it: add the Allow below to the role's policy."
+        ? "No identity-based policy of the role allows it: add an Allow to the role's policy (see the proposed patch)."
         : `No identity-based policy allows it. ${notARole(d)}`;
     case 'scp':
       return `A service control policy of the AWS Organization${policyRef(d)} ${explicit ? 'denies it' : 'does not allow it'}: only the organization's administrators can change it, and a patch to the principal cannot help.`;
@@ -149,7 +149,7 @@ function remedy(d: ParsedDenial): string {
         return `An explicit Deny${policyRef(d)} matched (an identity policy, boundary, SCP or resource policy): no Allow can help; find that Deny.`;
       }
       return isRoleDenial(d)
-        ? "The message does not say which policy denied it; most often it is a missing identity permission (inferred), so the Allow below is proposed. If the denial persists, look at boundaries, SCPs and the resource's policy."
+        ? "The message does not say which policy denied it; most often it is a missing identity permission (inferred), so an Allow is proposed for the role. If the denial persists, look at boundaries, SCPs and the resource's policy."
         : `The message does not say which policy denied it. ${notARole(d)}`;
   }
 }
