@@ -1,0 +1,94 @@
+/**
+ * Opens the log `doctor --log-file` reads: a file, or standard input for `-`. Problems a user
+ * can fix (a wrong path, a directory, no read permission) become an {@link InputError} that
+ * names the fix; the bytes are streamed, never read whole.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+
+import { InputError } from '../errors.js';
+
+// Small reads keep the data in the CPU cache between the kernel's copy and the scanner's
+// search; measured faster than large reads on a 500 MB log.
+const CHUNK_BYTES = 64 * 1024;
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+function unreadable(path: string, error: unknown): InputError {
+  const code = errorCode(error);
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new InputError('LOG_NOT_FOUND', `No log file at ${path}.`, {
+      suggestions: [
+        'Check the path given to --log-file, or pass --log-file - to read the log from standard input.',
+      ],
+      cause: error,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new InputError(
+      'LOG_UNREADABLE',
+      `The log file ${path} cannot be read (permission denied).`,
+      {
+        suggestions: [
+          `Make the file readable (chmod u+r ${path}) or copy it somewhere you can read.`,
+        ],
+        cause: error,
+      },
+    );
+  }
+  return new InputError(
+    'LOG_UNREADABLE',
+    `The log file ${path} cannot be read (${code ?? 'unknown error'}).`,
+    {
+      suggestions: ['Check the path given to --log-file.'],
+      cause: error,
+    },
+  );
+}
+
+async function* readChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      // A fresh buffer per read: the consumer may keep a chunk after asking for the next.
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens a build log for streaming: `-` is standard input, anything else a file path. A missing
+ * file, a directory or an unreadable file raise {@link InputError} (`LOG_NOT_FOUND`,
+ * `LOG_IS_DIRECTORY`, `LOG_UNREADABLE`) with a suggestion; an empty file is fine. The file is
+ * opened before this returns, so those errors come here and not in the middle of a scan.
+ */
+export async function openLogSource(path: string): Promise<AsyncIterable<Buffer>> {
+  if (path === '-') return process.stdin;
+
+  let stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  if (stats.isDirectory()) {
+    throw new InputError('LOG_IS_DIRECTORY', `${path} is a directory, not a log file.`, {
+      suggestions: ['Pass the build log file itself to --log-file, e.g. --log-file build.log.'],
+    });
+  }
+
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return readChunks(handle);
+}

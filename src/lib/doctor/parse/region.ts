@@ -1,0 +1,167 @@
+/**
+ * Reads every denial occurrence in one region of text: removes the disguises, lays the lines
+ * out, finds denial sentences and AWS error wrappers, and pairs them. A sentence inside a
+ * wrapper is one occurrence with the wrapper's operation and service; a wrapper with a denial
+ * code and no sentence is a denial with no detail (S3's `Access Denied`, a bare
+ * `AccessDeniedException`).
+ */
+import { toSingleLine } from '../../text.js';
+import type { DenyKind, LogWriter, PolicyType } from '../types.js';
+import { findEnvelopes, type Envelope } from './envelopes.js';
+import { layoutLines, pieceAt } from './layout.js';
+import { findStatements, type Statement } from './messages.js';
+import { cleanLine, type CleanLine } from './normalize.js';
+
+/** The fields of one denial occurrence, as printed. */
+export interface DenialFields {
+  principal: string | null;
+  action: string | null;
+  operation: string | null;
+  serviceHint: string | null;
+  resource: string | null;
+  policyType: PolicyType | null;
+  deny: DenyKind | null;
+  policyArn: string | null;
+  encoded: boolean;
+}
+
+/** One occurrence of a denial in a region, with where it starts. */
+export interface Occurrence {
+  fields: DenialFields;
+  /** 1-based line in the original source. */
+  line: number;
+  writer: LogWriter;
+}
+
+const MAX_FIELD = 2048;
+
+function field(value: string | null): string | null {
+  if (value === null) return null;
+  const single = toSingleLine(value).slice(0, MAX_FIELD);
+  return single === '' ? null : single;
+}
+
+function holds(envelope: Envelope, statement: Statement): boolean {
+  if (statement.start < envelope.bodyStart || statement.start >= envelope.bodyEnd) return false;
+  return envelope.placement !== 'after' || statement.start < envelope.start;
+}
+
+function fieldsOf(statement: Statement, holders: Envelope[]): DenialFields {
+  const fields: DenialFields = {
+    principal: statement.principal,
+    action: statement.action,
+    operation: statement.operation,
+    serviceHint: statement.serviceHint,
+    resource: statement.resource,
+    policyType: statement.policyType,
+    deny: statement.deny,
+    policyArn: statement.policyArn,
+    encoded: statement.encoded,
+  };
+  for (const envelope of holders) {
+    fields.operation ??= envelope.operation;
+    fields.serviceHint ??= envelope.serviceHint;
+    fields.action ??= envelope.action;
+  }
+  return fields;
+}
+
+function bareFields(cluster: Envelope[]): DenialFields {
+  const pick = (key: 'operation' | 'serviceHint' | 'action'): string | null =>
+    cluster.find((envelope) => envelope[key] !== null)?.[key] ?? null;
+  return {
+    principal: null,
+    action: pick('action'),
+    operation: pick('operation'),
+    serviceHint: pick('serviceHint'),
+    resource: null,
+    policyType: null,
+    deny: null,
+    policyArn: null,
+    encoded: false,
+  };
+}
+
+function sanitize(fields: DenialFields): DenialFields {
+  return {
+    ...fields,
+    principal: field(fields.principal),
+    action: field(fields.action),
+    operation: field(fields.operation),
+    serviceHint: field(fields.serviceHint),
+    resource: field(fields.resource),
+    policyArn: field(fields.policyArn),
+  };
+}
+
+/** Groups wrappers of one error (the CLI line and the JSON body it quotes) into clusters. */
+function clusters(envelopes: Envelope[]): Envelope[][] {
+  const groups: Envelope[][] = [];
+  let current: Envelope[] = [];
+  let currentEnd = -1;
+  for (const envelope of envelopes) {
+    if (current.length > 0 && envelope.start >= currentEnd) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(envelope);
+    currentEnd = Math.max(currentEnd, envelope.end);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** Pairs sentences with wrappers in a laid-out text; offsets are into that text. */
+export function readOccurrences(text: string): { start: number; fields: DenialFields }[] {
+  const statements = findStatements(text);
+  const envelopes = findEnvelopes(text);
+  const used = new Set<Envelope>();
+  const found: { start: number; fields: DenialFields }[] = [];
+
+  for (const statement of statements) {
+    const holders = envelopes
+      .filter((envelope) => holds(envelope, statement))
+      .sort((a, b) => Math.abs(a.start - statement.start) - Math.abs(b.start - statement.start));
+    if (statement.weak && holders.length === 0 && !statement.encoded) continue;
+    holders.forEach((envelope) => used.add(envelope));
+    const opener = holders.find((envelope) => envelope.placement === 'before');
+    const start = Math.min(statement.start, opener?.start ?? statement.start);
+    found.push({ start, fields: fieldsOf(statement, holders) });
+  }
+
+  // A wrapper that overlaps a sentence or a used wrapper belongs to that denial already.
+  const taken = [
+    ...statements.map((statement) => [statement.start, statement.end] as const),
+    ...[...used].map((envelope) => [envelope.start, envelope.end] as const),
+  ];
+  const bare = envelopes.filter((envelope) => !used.has(envelope));
+  for (const cluster of clusters(bare)) {
+    if (!cluster.some((envelope) => envelope.denial)) continue;
+    const start = Math.min(...cluster.map((envelope) => envelope.start));
+    const end = Math.max(...cluster.map((envelope) => envelope.end));
+    if (taken.some(([from, to]) => from < end && start < to)) continue;
+    found.push({ start, fields: bareFields(cluster) });
+  }
+  return found.sort((left, right) => left.start - right.start);
+}
+
+/**
+ * Reads the denials in a region of text. `firstLine` is the 1-based line of the region's first
+ * line in the original source; `writer`, when given, is who wrote every line (a stack event).
+ */
+export function parseRegion(text: string, firstLine: number, writer?: LogWriter): Occurrence[] {
+  const lines: CleanLine[] = [];
+  text.split('\n').forEach((raw, index) => {
+    lines.push(...cleanLine(raw, firstLine + index, writer));
+  });
+  const layout = layoutLines(lines);
+
+  return readOccurrences(layout.text).map(({ start, fields }) => {
+    const piece = pieceAt(layout, start);
+    return {
+      fields: sanitize(fields),
+      line: layout.lines[piece] ?? firstLine,
+      writer: layout.writers[piece] ?? 'build',
+    };
+  });
+}
