@@ -78,21 +78,28 @@ function inScope(scope: PivotScope, resource: string, context: RiskContext): boo
   }
 }
 
+/** A grant that makes a technique work, with the pivot's scope that it falls in. */
+interface PivotGrant extends Grant {
+  scope: PivotScope;
+}
+
 /** Grants of `pivot` that make the technique work. */
 function dangerousGrants(
   rule: TechniqueRule,
   pivot: string,
   grants: Grant[],
   context: RiskContext,
-): Grant[] {
+): PivotGrant[] {
   const scope = rule.pivots[pivot];
   if (scope === undefined) return [];
-  return grants.filter(
-    (g) =>
-      grantsAction(g.action, pivot) &&
-      inScope(scope, g.resource, context) &&
-      !(rule.defusedBy && constrains(g.statement, rule.defusedBy)),
-  );
+  return grants
+    .filter(
+      (g) =>
+        grantsAction(g.action, pivot) &&
+        inScope(scope, g.resource, context) &&
+        !(rule.defusedBy && constrains(g.statement, rule.defusedBy)),
+    )
+    .map((g) => ({ ...g, scope }));
 }
 
 function overlap(a: string, b: string): boolean {
@@ -104,7 +111,7 @@ interface TechniqueMatch {
   rule: TechniqueRule;
   complete: boolean;
   /** The pivot grants that make it dangerous. */
-  pivots: Grant[];
+  pivots: PivotGrant[];
   /** Actions of the nearest route the document does not grant. */
   missing: string[];
 }
@@ -147,9 +154,17 @@ function describeResource(resource: string): string {
   return resource === '*' ? 'every resource (*)' : resource;
 }
 
-function techniqueReason(match: TechniqueMatch, grant: Grant, others: string[]): string {
+// How far a dangerous grant reaches, in the words of its pivot's scope.
+const SCOPE_WORDS: Readonly<Record<PivotScope, string>> = {
+  beyond: 'reaches beyond the application',
+  'self-or-beyond': 'reaches the role itself or beyond the application',
+  broad: 'covers every resource of its kind',
+  any: 'is dangerous wherever it points, even inside the application',
+};
+
+function techniqueReason(match: TechniqueMatch, grant: PivotGrant, others: string[]): string {
   const description = DESCRIPTIONS.get(match.rule.id) ?? '';
-  const where = `${grant.action} on ${describeResource(grant.resource)} reaches beyond the application`;
+  const where = `${grant.action} on ${describeResource(grant.resource)} ${SCOPE_WORDS[grant.scope]}`;
   const completion = match.complete
     ? 'This patch grants every action the technique needs.'
     : `The technique also needs ${match.missing.join(', ')}, which the role may already have.`;
@@ -231,7 +246,7 @@ export function assessPatch(document: PolicyDocument, context: RiskContext): Ris
   const findings: RiskFinding[] = [];
   const seen = new Set<string>();
   for (const match of matches.filter((m) => m.complete)) {
-    const grant = match.pivots[0] as Grant;
+    const grant = match.pivots[0] as PivotGrant;
     findings.push({
       action: grant.action,
       reason: techniqueReason(match, grant, []),
@@ -241,13 +256,13 @@ export function assessPatch(document: PolicyDocument, context: RiskContext): Ris
   }
   const partialByAction = new Map<string, TechniqueMatch[]>();
   for (const match of matches.filter((m) => !m.complete)) {
-    const key = (match.pivots[0] as Grant).action;
+    const key = (match.pivots[0] as PivotGrant).action;
     partialByAction.set(key, [...(partialByAction.get(key) ?? []), match]);
   }
   for (const [action, group] of partialByAction) {
     if (seen.has(action.toLowerCase())) continue;
     const [first, ...rest] = group as [TechniqueMatch, ...TechniqueMatch[]];
-    const grant = first.pivots[0] as Grant;
+    const grant = first.pivots[0] as PivotGrant;
     findings.push({
       action,
       reason: techniqueReason(
