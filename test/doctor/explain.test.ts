@@ -78,11 +78,11 @@ describe('explainDenial', () => {
       'masked principal',
       {
         principal: 'arn:aws:sts::***:assumed-role/StackSetCodeBuildRole/AWSCodeBuild-1',
-        roleArn: 'arn:aws:iam::***:role/StackSetCodeBuildRole',
+        roleArn: null,
         roleName: 'StackSetCodeBuildRole',
         account: null,
       },
-      [/masked/],
+      [/masked/, /full ARN/, /by hand/],
     ],
     [
       'partition mismatch',
@@ -172,6 +172,7 @@ describe('explainDenial', () => {
       }),
     );
     expect(text).toMatch(/^The caller was denied ec2:RunInstances\./);
+    expect(text).toMatch(/does not name the caller/);
     expect(text).toMatch(/decode-authorization-message --encoded-message/);
   });
 

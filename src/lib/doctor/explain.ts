@@ -100,9 +100,14 @@ function principalPartition(d: ParsedDenial): string | null {
   return d.principal ? (parseArn(d.principal)?.partition ?? null) : null;
 }
 
-/** Why the principal's own policy cannot be patched, when the principal is not a role. */
+/** Why no patch is proposed for the principal, when it is not a role with a known ARN. */
 function notARole(d: ParsedDenial): string {
   switch (d.principalType) {
+    case 'assumed-role':
+    case 'role':
+      // A role whose ARN the log does not give in full (a masked account): no patch can be
+      // keyed to it, but the fix is the same.
+      return "aiproxy cannot write a patch without the role's full ARN: add the Allow to the role's policy by hand.";
     case 'user':
       return "aiproxy proposes patches for roles only: add the permission to this user's policy or group, or better, run the job as a role.";
     case 'root':
@@ -112,7 +117,9 @@ function notARole(d: ParsedDenial): string {
     case 'federated-user':
       return "A federated user's permissions are the issuing user's policies cut down by the session policy its broker passed to GetFederationToken; aiproxy proposes no patch for it.";
     default:
-      return 'aiproxy proposes patches for roles only.';
+      return d.principal === null
+        ? 'The message does not name the caller, so aiproxy proposes no patch: run `aws sts get-caller-identity` with the same credentials to find it.'
+        : 'aiproxy proposes patches for roles only.';
   }
 }
 
