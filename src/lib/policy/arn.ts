@@ -135,11 +135,3 @@ export function hasNestedArn(arn: string): boolean {
 export function arnMatchesFormat(arn: string, format: string): boolean {
   return isArnSafe(arn) && !hasNestedArn(arn) && arnFormatRegex(format).test(arn);
 }
-
-/** The partition and account of a principal or role ARN, when both are printed in clear. */
-export function accountOf(arn: string | null): { partition: string; account: string } | null {
-  if (arn === null) return null;
-  const parsed = parseArn(arn);
-  if (!parsed || !/^\d{12}$/.test(parsed.account)) return null;
-  return { partition: parsed.partition, account: parsed.account };
-}

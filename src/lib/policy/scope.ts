@@ -4,7 +4,14 @@
  * calling role itself, or anything beyond. Patterns come from policies, so they may hold
  * wildcards; every answer errs towards "beyond" when a pattern could reach further.
  */
-import { hasWildcard, isMaskedAccount, parseArn, patternCovers, wildcardMatches } from './arn.js';
+import {
+  PARTITIONS,
+  hasWildcard,
+  isMaskedAccount,
+  parseArn,
+  patternCovers,
+  wildcardMatches,
+} from './arn.js';
 
 /** The application and the role a policy belongs to. */
 export interface ScopeContext {
@@ -26,9 +33,7 @@ const APP_IAM_TYPES = ['role', 'policy', 'instance-profile'];
 
 /** `arn:<partition>:iam::<account>:role/<prefix>/*` for every partition a patch may name. */
 export function appRolePatterns(context: ScopeContext): string[] {
-  return ['aws', 'aws-cn', 'aws-us-gov'].map(
-    (p) => `arn:${p}:iam::${context.account}:role/${context.appPrefix}/*`,
-  );
+  return PARTITIONS.map((p) => `arn:${p}:iam::${context.account}:role/${context.appPrefix}/*`);
 }
 
 /** Whether every role the pattern can match is one of the application's roles. */
