@@ -199,6 +199,7 @@ async function settleState(options: DeployStackOptions): Promise<Deployable | De
         options.onProgress?.({ type: 'deleting', stackName, why: 'recreate' });
         const deleted = await deleteAndWait(cf, {
           ...waitOptions(options),
+          ...roleOption(options),
           stackId: state.stackId,
         });
         if (deleted.kind !== 'succeeded') {
@@ -269,8 +270,17 @@ async function removeEmptyStack(options: DeployStackOptions, stackId?: string): 
   options.onProgress?.({ type: 'deleting', stackName: options.stackName, why: 'cleanup' });
   await deleteAndWait(options.cloudformation, {
     ...waitOptions(options),
+    ...roleOption(options),
     stackId: id,
   });
+}
+
+/**
+ * The deletes of this flow name the role too: the developer policy allows DeleteStack on
+ * delegated stacks only with `cloudformation:RoleArn` = execution role.
+ */
+function roleOption(options: DeployStackOptions): { roleArn?: string } {
+  return options.roleArn === undefined ? {} : { roleArn: options.roleArn };
 }
 
 /**
