@@ -215,6 +215,23 @@ describe('deployStack: update', () => {
     expect(show.mock.calls[0]?.[0]).toMatchObject({ changes: expect.any(Array) as unknown });
     expect((show.mock.calls[0]?.[0] as { changes: unknown[] }).changes).toHaveLength(150);
   });
+  it('sends no Tags or Parameters when none are given (an empty Tags list strips tags)', async () => {
+    cfn.givenStack('UPDATE_COMPLETE');
+    cfn.nextChangeSet = { failure: NO_CHANGES };
+
+    await deployStack({
+      cloudformation: cfn.client,
+      stackName: 'demo-stack',
+      templateBody: TEMPLATE,
+      capabilities: [],
+      confirm: () => Promise.resolve(true),
+      polling: instantPolling,
+    });
+
+    const input = cfn.inputsOf(CreateChangeSetCommand)[0];
+    expect(input).not.toHaveProperty('Tags');
+    expect(input).not.toHaveProperty('Parameters');
+  });
 });
 
 describe('deployStack: guards', () => {

@@ -160,11 +160,19 @@ function createInput(
     ChangeSetType: changeSetType,
     TemplateBody: options.templateBody,
     Capabilities: options.capabilities,
-    Parameters: Object.entries(options.parameters ?? {}).map(([key, value]) => ({
-      ParameterKey: key,
-      ParameterValue: value,
-    })),
-    Tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ Key: key, Value: value })),
+    ...(options.parameters === undefined
+      ? {}
+      : {
+          Parameters: Object.entries(options.parameters).map(([key, value]) => ({
+            ParameterKey: key,
+            ParameterValue: value,
+          })),
+        }),
+    // Omitted rather than empty: an empty Tags list removes every tag the stack has.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
+    ...(options.tags === undefined
+      ? {}
+      : { Tags: Object.entries(options.tags).map(([key, value]) => ({ Key: key, Value: value })) }),
     ...(options.roleArn === undefined ? {} : { RoleARN: options.roleArn }),
     ...(options.resourceTypes === undefined ? {} : { ResourceTypes: options.resourceTypes }),
   };
