@@ -7,9 +7,10 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 
 import { InputError } from '../errors.js';
 
-// Small reads keep the data in the CPU cache between the kernel's copy and the scanner's
-// search; measured faster than large reads on a 500 MB log.
-const CHUNK_BYTES = 64 * 1024;
+// Reads small enough to stay in the CPU cache between the kernel's copy and the scanner's
+// search (measured faster than megabyte reads on a 500 MB log), two of them in flight so the
+// next read runs while the scanner works on the current chunk.
+const CHUNK_BYTES = 128 * 1024;
 
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string'
@@ -50,15 +51,22 @@ function unreadable(path: string, error: unknown): InputError {
 }
 
 async function* readChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  // Two buffers, reused: one is being read into while the other is with the consumer.
+  let reading = Buffer.allocUnsafe(CHUNK_BYTES);
+  let spare = Buffer.allocUnsafe(CHUNK_BYTES);
+  let pending = handle.read(reading, 0, CHUNK_BYTES, null);
   try {
     for (;;) {
-      // A fresh buffer per read: the consumer may keep a chunk after asking for the next.
-      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      const { bytesRead } = await pending;
       if (bytesRead === 0) return;
-      yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
+      const ready = reading;
+      [reading, spare] = [spare, reading];
+      pending = handle.read(reading, 0, CHUNK_BYTES, null);
+      yield ready.subarray(0, bytesRead);
     }
   } finally {
+    // A consumer that stops early leaves a read in flight: let it settle before closing.
+    await pending.catch(() => undefined);
     await handle.close();
   }
 }
@@ -68,6 +76,9 @@ async function* readChunks(handle: FileHandle): AsyncGenerator<Buffer> {
  * file, a directory or an unreadable file raise {@link InputError} (`LOG_NOT_FOUND`,
  * `LOG_IS_DIRECTORY`, `LOG_UNREADABLE`) with a suggestion; an empty file is fine. The file is
  * opened before this returns, so those errors come here and not in the middle of a scan.
+ *
+ * The reader reuses its buffers: a chunk is valid until the next one is requested, so copy
+ * what you keep ({@link scanDenials} does).
  */
 export async function openLogSource(path: string): Promise<AsyncIterable<Buffer>> {
   if (path === '-') return process.stdin;

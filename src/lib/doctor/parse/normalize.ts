@@ -72,20 +72,33 @@ function stripPrefixes(text: string, first: boolean): string {
   return current;
 }
 
+// C0/C1 controls and bidi overrides: when none is present, stripControl has nothing to do.
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 /**
  * Cleans one physical line. It may come back as several lines when it held escaped newlines
  * (a Python bytes repr, a JSON string with `\n`); all of them keep the physical line number.
+ * Most lines hold none of the disguises, so each step first checks that it has work to do.
  */
 export function cleanLine(raw: string, line: number, writer?: LogWriter): CleanLine[] {
-  const noAnsi = raw.replace(LITERAL_ANSI, '');
-  const unescaped = unescapeLayers(noAnsi.replace(/\r(?=.)/g, '\n').replace(/\r$/, ''));
-  const clean = stripControl(unescaped).replace(UNICODE_BREAKS, ' ');
-  const who = writer ?? (CODEBUILD_AGENT.test(stripControl(noAnsi)) ? 'aws' : 'build');
+  let text = raw.includes('[') ? raw.replace(LITERAL_ANSI, '') : raw;
+  const agent = writer ?? (text.includes('[Container] ') && isAgentLine(text) ? 'aws' : 'build');
+  if (text.includes('\r')) text = text.replace(/\r$/, '').replace(/\r/g, '\n');
+  if (text.includes('\\')) text = unescapeLayers(text);
+  if (HAS_CONTROL.test(text)) text = stripControl(text);
+  if (text.includes('\u2028') || text.includes('\u2029') || text.includes('\u0085')) {
+    text = text.replace(UNICODE_BREAKS, ' ');
+  }
 
-  return clean.split('\n').map((part, index) => ({
+  return text.split('\n').map((part, index) => ({
     text: stripPrefixes(part, index === 0),
     line,
-    writer: who,
+    writer: agent,
     hardBefore: index > 0,
   }));
+}
+
+function isAgentLine(text: string): boolean {
+  return CODEBUILD_AGENT.test(stripControl(text));
 }

@@ -8,6 +8,7 @@ import { TextDecoder } from 'node:util';
 
 import type { ParsedDenial } from '../types.js';
 import { DenialAggregator } from './aggregate.js';
+import { createByteWindow, type ByteWindow } from './newlines.js';
 import { parseRegion } from './region.js';
 import { SEAM_BYTES, findTriggers } from './triggers.js';
 
@@ -32,44 +33,41 @@ export interface ScanResult {
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 // Text kept on each side of a hit: enough for a message hard-wrapped at a narrow width, a
 // table row, or the `status code:` line Go SDK v1 prints after the message.
-const CONTEXT_BYTES = 4096;
+const CONTEXT_BYTES = 2048;
 // How far a window edge moves to reach a line boundary before it cuts the line.
 const SNAP_BYTES = 16384;
 // A region (merged windows) is parsed once it reaches this size, so memory stays flat when a
 // log is full of trigger words.
 const MAX_REGION_BYTES = 256 * 1024;
+// Input is copied into the window this much at a time.
+const SLICE_BYTES = 64 * 1024;
+// Bytes kept behind the newest ones, so a hit's window can reach back to a line start.
+const KEEP_BACK_BYTES = CONTEXT_BYTES + SNAP_BYTES + SEAM_BYTES;
+// Holds what is kept back, the largest pending region and its wait for a line end, one slice.
+const WINDOW_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 const REPLACEMENT = '\uFFFD';
 const UTF8_REPLACEMENT = Buffer.from(REPLACEMENT, 'utf8');
-
-interface Stored {
-  buffer: Buffer;
-  /** Absolute offset of the buffer's first byte. */
-  start: number;
-  /** Newlines in the stream before the buffer. */
-  newlinesBefore: number;
-}
 
 interface Region {
   start: number;
   end: number;
 }
 
-function countNewlines(buffer: Buffer, from = 0, to = buffer.length): number {
-  let count = 0;
-  let at = buffer.indexOf(NEWLINE, from);
-  while (at !== -1 && at < to) {
-    count++;
-    at = buffer.indexOf(NEWLINE, at + 1);
-  }
-  return count;
-}
-
-/** The streaming state behind {@link scanDenials}. */
+/**
+ * The streaming state behind {@link scanDenials}. Input is copied into one fixed window (the
+ * newest bytes of the stream, plus whatever pending regions still need), searched for
+ * triggers and counted for newlines in place; the window is compacted when full, so memory
+ * does not grow with the log or with its longest line.
+ */
 class LogScanner {
   private readonly aggregator: DenialAggregator;
   private readonly maxLineBytes: number;
-  private stored: Stored[] = [];
+  private readonly window: ByteWindow = createByteWindow(WINDOW_BYTES);
+  /** Absolute stream offset of `window.bytes[0]`. */
+  private base = 0;
+  /** Bytes of the window in use. */
+  private used = 0;
   private regions: Region[] = [];
   private parsedTo = 0;
   private bytes = 0;
@@ -78,11 +76,9 @@ class LogScanner {
   private lastByte = -1;
   private utf16: TextDecoder | null = null;
   private firstChunk = true;
-  /** The last bytes of the stream, for a trigger cut between two chunks. */
-  private tail = Buffer.alloc(0);
   private readonly notes = new Map<string, string>();
 
-  constructor(private readonly options: ScanOptions) {
+  constructor(options: ScanOptions) {
     this.aggregator = new DenialAggregator(options.file);
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
@@ -95,11 +91,11 @@ class LogScanner {
       this.firstChunk = false;
       this.detectEncoding(chunk);
     }
-    if (this.utf16 !== null) {
+    if (this.utf16 !== null)
       chunk = Buffer.from(this.utf16.decode(chunk, { stream: true }), 'utf8');
-      if (chunk.length === 0) return;
+    for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
+      this.consume(chunk.subarray(offset, offset + SLICE_BYTES));
     }
-    this.consume(chunk);
   }
 
   finish(): ScanResult {
@@ -136,40 +132,77 @@ class LogScanner {
     }
   }
 
-  private end(): number {
-    const last = this.stored[this.stored.length - 1];
-    return last === undefined ? 0 : last.start + last.buffer.length;
+  private get end(): number {
+    return this.base + this.used;
   }
 
-  private consume(chunk: Buffer): void {
-    const start = this.end();
-    this.checkContent(chunk, start);
-    this.stored.push({ buffer: chunk, start, newlinesBefore: this.newlines });
-    this.newlines += this.countLines(chunk);
-    this.lastByte = chunk[chunk.length - 1] ?? -1;
+  /** The bytes in use: searching the whole window would find stale bytes past its end. */
+  private view(): Buffer {
+    return this.window.bytes.subarray(0, this.used);
+  }
 
-    for (const hit of findTriggers(chunk, this.tail)) this.addWindow(start + hit);
-    this.tail =
-      chunk.length >= SEAM_BYTES
-        ? Buffer.from(chunk.subarray(chunk.length - SEAM_BYTES))
-        : Buffer.concat([this.tail, chunk]).subarray(-SEAM_BYTES);
+  private consume(slice: Buffer): void {
+    if (slice.length === 0) return;
+    this.makeRoom(slice.length);
+    const from = this.used;
+    slice.copy(this.window.bytes, from);
+    this.used += slice.length;
+    const view = this.view();
+
+    this.checkContent(slice, this.base + from);
+    this.countLines(view, from);
+    this.lastByte = slice[slice.length - 1] ?? -1;
+    for (const hit of findTriggers(view, from, SEAM_BYTES)) this.addWindow(this.base + hit);
     this.flush(false);
   }
 
-  /** Counts newlines and notes lines longer than `maxLineBytes`. */
-  private countLines(chunk: Buffer): number {
-    let count = 0;
-    let lineStart = -this.lineLength;
-    let at = chunk.indexOf(NEWLINE);
-    while (at !== -1) {
-      if (at - lineStart > this.maxLineBytes) this.noteLongLine(this.newlines + count + 1);
-      count++;
-      lineStart = at + 1;
-      at = chunk.indexOf(NEWLINE, lineStart);
+  /** Compacts the window so `length` more bytes fit, parsing pending regions if they must go. */
+  private makeRoom(length: number): void {
+    if (this.used + length <= this.window.bytes.length) return;
+    this.compact(this.keepFrom());
+    if (this.used + length <= this.window.bytes.length) return;
+    this.flush(true);
+    this.compact(this.end - KEEP_BACK_BYTES);
+  }
+
+  private keepFrom(): number {
+    const region = this.regions[0];
+    const back = this.end - KEEP_BACK_BYTES;
+    return region === undefined ? back : Math.min(back, region.start - SNAP_BYTES);
+  }
+
+  private compact(keepFrom: number): void {
+    const shift = Math.min(this.used, Math.max(0, keepFrom - this.base));
+    if (shift === 0) return;
+    this.window.bytes.copyWithin(0, shift, this.used);
+    this.base += shift;
+    this.used -= shift;
+  }
+
+  /** Counts the new bytes' newlines and notes lines longer than `maxLineBytes`. */
+  private countLines(view: Buffer, from: number): void {
+    const count = this.window.countNewlines(from, view.length);
+    if (count === 0) {
+      this.lineLength += view.length - from;
+    } else {
+      const first = view.indexOf(NEWLINE, from);
+      if (this.lineLength + first - from > this.maxLineBytes) this.noteLongLine(this.newlines + 1);
+      // A line wholly inside one slice can only be too long when the limit is below its size.
+      if (view.length - from > this.maxLineBytes) this.checkInnerLines(view, first);
+      this.lineLength = view.length - view.lastIndexOf(NEWLINE) - 1;
     }
-    this.lineLength = chunk.length - lineStart;
-    if (this.lineLength > this.maxLineBytes) this.noteLongLine(this.newlines + count + 1);
-    return count;
+    this.newlines += count;
+    if (this.lineLength > this.maxLineBytes) this.noteLongLine(this.newlines + 1);
+  }
+
+  private checkInnerLines(view: Buffer, first: number): void {
+    let line = this.newlines + 2;
+    for (let start = first + 1; start < view.length; line++) {
+      const end = view.indexOf(NEWLINE, start);
+      if (end === -1) return;
+      if (end - start > this.maxLineBytes) this.noteLongLine(line);
+      start = end + 1;
+    }
   }
 
   private noteLongLine(line: number): void {
@@ -179,11 +212,13 @@ class LogScanner {
     );
   }
 
-  private checkContent(chunk: Buffer, start: number): void {
-    if (!this.notes.has('binary') && chunk.indexOf(0) !== -1) {
+  private checkContent(slice: Buffer, start: number): void {
+    if (this.notes.has('binary')) return;
+    const nul = slice.indexOf(0);
+    if (nul !== -1) {
       this.note(
         'binary',
-        `The log holds binary data (NUL bytes from byte ${start + chunk.indexOf(0)}); it was scanned as text and the binary parts ignored.`,
+        `The log holds binary data (NUL bytes from byte ${start + nul}); it was scanned as text and the binary parts ignored.`,
       );
     }
   }
@@ -203,109 +238,61 @@ class LogScanner {
     this.regions.push({ start: last === undefined ? start : Math.max(start, last.end), end });
   }
 
-  /** Parses the regions whose text is complete, then drops the bytes nothing needs any more. */
+  /** Parses the regions whose text is complete (all of them when `final`). */
   private flush(final: boolean): void {
-    const end = this.end();
     while (this.regions.length > 0) {
       const region = this.regions[0] as Region;
-      if (!final && region.end + SNAP_BYTES > end) break;
+      if (!final && region.end + SNAP_BYTES > this.end) break;
       this.regions.shift();
-      this.parse(region, end);
-    }
-    const keepFrom = Math.min(
-      this.regions[0]?.start ?? Number.POSITIVE_INFINITY,
-      end - CONTEXT_BYTES - SNAP_BYTES - 64,
-    );
-    while (this.stored.length > 1) {
-      const first = this.stored[0] as Stored;
-      if (first.start + first.buffer.length > keepFrom) break;
-      this.stored.shift();
+      this.parse(region);
     }
   }
 
-  private parse(region: Region, end: number): void {
-    const from = Math.max(this.snapBack(region.start), this.parsedTo);
-    const to = this.snapForward(Math.min(region.end, end), end);
+  private parse(region: Region): void {
+    const from = Math.max(this.snapBack(Math.max(region.start, this.base)), this.parsedTo);
+    const to = this.snapForward(Math.min(region.end, this.end));
     if (to <= from) return;
     this.parsedTo = to;
 
-    const bytes = this.slice(from, to);
+    const bytes = this.window.bytes.subarray(from - this.base, to - this.base);
     const text = bytes.toString('utf8');
+    const line = this.lineAt(from);
     if (text.includes(REPLACEMENT) && !bytes.includes(UTF8_REPLACEMENT)) {
       this.note(
         'utf8',
-        `The log holds invalid UTF-8 (near line ${this.lineAt(from)}); those bytes were read as U+FFFD.`,
+        `The log holds invalid UTF-8 (near line ${line}); those bytes were read as U+FFFD.`,
       );
     }
-    for (const occurrence of parseRegion(text, this.lineAt(from))) {
-      this.aggregator.add(occurrence);
-    }
+    for (const occurrence of parseRegion(text, line)) this.aggregator.add(occurrence);
   }
 
   /** The start of the line holding `at`, if it is near; else `at` (a very long line is cut). */
   private snapBack(at: number): number {
-    const floor = Math.max(this.stored[0]?.start ?? 0, at - SNAP_BYTES);
-    for (let cursor = at; cursor > floor;) {
-      const piece = this.storedAt(cursor - 1);
-      if (piece === undefined) break;
-      const local = piece.buffer.lastIndexOf(NEWLINE, cursor - 1 - piece.start);
-      const found = local === -1 ? -1 : piece.start + local;
-      if (found >= floor) return found + 1;
-      if (found !== -1) break;
-      cursor = piece.start;
-    }
-    return at;
+    const local = at - this.base;
+    if (local <= 0) return at;
+    const newline = this.view().lastIndexOf(NEWLINE, local - 1);
+    return newline !== -1 && newline >= local - SNAP_BYTES ? this.base + newline + 1 : at;
   }
 
   /** The end of the line holding `at` (after its newline), if it is near; else `at`. */
-  private snapForward(at: number, end: number): number {
-    const ceiling = Math.min(end, at + SNAP_BYTES);
-    for (let cursor = at; cursor < ceiling;) {
-      const piece = this.storedAt(cursor);
-      if (piece === undefined) break;
-      const local = piece.buffer.indexOf(NEWLINE, cursor - piece.start);
-      if (local !== -1) return Math.min(piece.start + local + 1, ceiling);
-      cursor = piece.start + piece.buffer.length;
-    }
-    return ceiling;
+  private snapForward(at: number): number {
+    const local = at - this.base;
+    const limit = Math.min(this.used, local + SNAP_BYTES);
+    const newline = this.view().subarray(0, limit).indexOf(NEWLINE, local);
+    return newline === -1 ? this.base + limit : this.base + newline + 1;
   }
 
-  private storedAt(at: number): Stored | undefined {
-    for (let index = this.stored.length - 1; index >= 0; index--) {
-      const piece = this.stored[index] as Stored;
-      if (piece.start <= at && at < piece.start + piece.buffer.length) return piece;
-    }
-    return undefined;
-  }
-
-  private slice(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
-    for (const piece of this.stored) {
-      const pieceEnd = piece.start + piece.buffer.length;
-      if (pieceEnd <= from || piece.start >= to) continue;
-      parts.push(
-        piece.buffer.subarray(
-          Math.max(0, from - piece.start),
-          Math.min(piece.buffer.length, to - piece.start),
-        ),
-      );
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  }
-
-  /** The 1-based line holding byte `at`. */
+  /** The 1-based line holding byte `at` of the window. */
   private lineAt(at: number): number {
-    const piece = this.storedAt(at) ?? this.stored[this.stored.length - 1];
-    if (piece === undefined) return 1;
-    const local = Math.min(at - piece.start, piece.buffer.length);
-    return piece.newlinesBefore + countNewlines(piece.buffer, 0, local) + 1;
+    return this.newlines - this.window.countNewlines(at - this.base, this.used) + 1;
   }
 }
 
 /**
  * Finds every AWS access denial in a log, streaming: memory stays flat whatever the size of the
  * log or of its lines. Binary data, invalid UTF-8, UTF-16 and over-long lines are handled and
- * said in `notes`. Chunks are kept by reference for a while: the producer must not reuse them.
+ * said in `notes`. Each chunk is copied before the next is requested, so a producer may reuse
+ * its buffer.
  */
 export async function scanDenials(
   input: AsyncIterable<Buffer | string>,
