@@ -524,6 +524,15 @@ export interface DelegatedPatterns {
   buildLogGroups: string;
   /** `log-group:/<p>/*` and its streams: the application's logs. */
   appLogGroups: string;
+  /** `log-group:/aws/lambda/<p>-*`: Lambda's default group for the application's functions. */
+  lambdaLogGroups: string;
+  /**
+   * `function:<p>-*`. CloudFormation names an unnamed function `<stack>-<logical id>-<random>`,
+   * so the application's functions match whether or not its template names them.
+   */
+  functions: string;
+  /** `alarm:<p>-*`: named like functions when CloudFormation names them. */
+  alarms: string;
   /** `<p>-*-pipeline`. */
   pipelines: string;
   /** `cluster/<p>-*`. */
@@ -564,6 +573,9 @@ export function delegatedPatterns(
     reportGroups: arn('codebuild', `report-group/${p}-*-build-*`),
     buildLogGroups: arn('logs', `log-group:/aws/codebuild/${p}-*`),
     appLogGroups: arn('logs', `log-group:/${p}/*`),
+    lambdaLogGroups: arn('logs', `log-group:/aws/lambda/${p}-*`),
+    functions: arn('lambda', `function:${p}-*`),
+    alarms: arn('cloudwatch', `alarm:${p}-*`),
     pipelines: arn('codepipeline', `${p}-*-pipeline`),
     clusters: arn('ecs', `cluster/${p}-*`),
     services: arn('ecs', `service/${p}-*`),
