@@ -124,6 +124,8 @@ describe('deployStack: first create', () => {
     expect(result).toEqual({ kind: 'declined', stackName: 'demo-stack', stage: 'execute' });
     expect(cfn.stack?.status).toBe('DELETE_COMPLETE');
     expect(cfn.inputsOf(ExecuteChangeSetCommand)).toHaveLength(0);
+    // The developer policy allows DeleteStack only with the execution role
+    expect(cfn.inputsOf(DeleteStackCommand)[0]).toMatchObject({ RoleARN: ROLE_ARN });
   });
 
   it('cleans up the same way when the prompt refuses by throwing (no TTY, Ctrl-C)', async () => {
@@ -265,7 +267,9 @@ describe('deployStack: stack states', () => {
     const result = await deploy(true);
 
     expect(questions.map((q) => q.kind)).toEqual(['recreate', 'execute']);
-    expect(cfn.inputsOf(DeleteStackCommand)).toHaveLength(1);
+    expect(cfn.inputsOf(DeleteStackCommand)).toEqual([
+      expect.objectContaining({ RoleARN: ROLE_ARN }),
+    ]);
     expect(cfn.inputsOf(CreateChangeSetCommand)[0]?.ChangeSetType).toBe('CREATE');
     expect(result).toMatchObject({ kind: 'deployed', operation: 'create' });
   });
