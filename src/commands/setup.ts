@@ -1,19 +1,191 @@
+import { Flags } from '@oclif/core';
+
 import { AiproxyCommand, EXIT_CODES_HELP } from '../base-command.js';
-import { AiproxyError, ExitCode, type ExitCodeValue } from '../lib/errors.js';
+import { createAwsContext } from '../lib/aws/clients.js';
+import { ExitCode, RefusedError, type ExitCodeValue } from '../lib/errors.js';
+import { DEFAULT_PREFIX } from '../lib/names.js';
+import {
+  buildSetupTemplate,
+  connectionChoice,
+  CONNECTION_PROVIDERS,
+  runSetup,
+  runSetupDelete,
+  writeSetupTemplate,
+  type AttachTarget,
+  type SetupEvent,
+} from '../lib/setup/index.js';
+import type { PollingOptions } from '../lib/stacks/index.js';
+import { renderChangeSet } from '../lib/ui/changes.js';
+import { createStackProgress, type StackProgress } from '../lib/ui/progress.js';
+import { confirmAction } from '../lib/ui/prompt.js';
+import * as out from '../lib/ui/setup-output.js';
+import { colorEnabled } from '../lib/ui/style.js';
+
+/** What tests replace: who answers, how fast stacks are polled, and Ctrl-C. */
+export interface SetupSeams {
+  interactive?: boolean;
+  ask?: (message: string) => Promise<boolean>;
+  polling?: PollingOptions;
+  signal?: AbortSignal;
+}
 
 export default class Setup extends AiproxyCommand {
   static override summary = "Deploy the account's global aiproxy stack (admins, once per region).";
 
-  static override description = `Not built yet: tracked as issue #4.
+  static override description = `Creates or updates the global stack <prefix>-global: the workload boundary, the
+CloudFormation execution role, the pipeline role, the developer policy and the version marker.
+Checks the caller first, stops on roles under /<prefix>/ without the boundary, shows the change
+set with its IAM changes, asks, then follows the stack events. --dry-run prints the template
+without any AWS access; --delete removes the stack once no branch stack is left.
 
 EXIT CODES
 ${EXIT_CODES_HELP}`;
 
+  static override examples = [
+    '<%= config.bin %> setup --dry-run > global.yaml && cfn-lint global.yaml',
+    '<%= config.bin %> setup --create-connection github --attach-to-group developers',
+    '<%= config.bin %> setup --yes --json',
+    '<%= config.bin %> setup --delete',
+  ];
+
+  static override flags = {
+    prefix: Flags.string({
+      description: 'Application prefix of every name.',
+      default: DEFAULT_PREFIX,
+    }),
+    'connection-arn': Flags.string({
+      description: 'An existing CodeStar/CodeConnections connection.',
+    }),
+    'create-connection': Flags.string({
+      description: 'Create a connection (it starts pending; the console link is printed).',
+      options: [...CONNECTION_PROVIDERS],
+      exclusive: ['connection-arn'],
+    }),
+    yes: Flags.boolean({ char: 'y', description: 'Do not ask (CI).', default: false }),
+    'dry-run': Flags.boolean({ description: 'Print the template; no AWS access.', default: false }),
+    output: Flags.string({ char: 'o', description: 'Write the template to FILE; no AWS access.' }),
+    delete: Flags.boolean({
+      description: 'Delete the global stack (refused while branch stacks exist).',
+      default: false,
+      exclusive: ['dry-run', 'output', 'connection-arn', 'create-connection'],
+    }),
+    'attach-to-group': Flags.string({ description: 'Attach the developer policy to this group.' }),
+    'attach-to-role': Flags.string({ description: 'Attach the developer policy to this role.' }),
+  };
+
+  /** Replaced by tests only. */
+  protected seams: SetupSeams = {};
+
   protected async execute(): Promise<ExitCodeValue> {
-    await this.parse(Setup);
-    throw new AiproxyError('NOT_BUILT', '`aiproxy setup` is not built yet (issue #4).', {
-      exitCode: ExitCode.Usage,
-      suggestions: ['Use `aiproxy doctor --log-file PATH` to diagnose a build log today.'],
+    const { flags } = await this.parse(Setup);
+    const connection = connectionChoice({
+      connectionArn: flags['connection-arn'],
+      createConnection: flags['create-connection'],
     });
+
+    if (flags['dry-run'] || flags.output !== undefined) {
+      const template = buildSetupTemplate({ prefix: flags.prefix, connection });
+      if (flags.json) this.printJson({ version: template.version, template: template.body });
+      else if (flags.output === undefined) this.print(template.body);
+      if (flags.output !== undefined) {
+        await writeSetupTemplate(flags.output, template);
+        this.note(`Wrote the global template (version ${template.version}) to ${flags.output}.`);
+      }
+      return ExitCode.Ok;
+    }
+
+    const quiet = flags.json && !flags.verbose;
+    const { interactive, ask, polling, signal } = this.seams;
+    const ctx = createAwsContext({
+      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+    });
+    const progress = createStackProgress({ silent: quiet });
+    const confirm = async (question: { message: string }): Promise<boolean> => {
+      await progress.finish();
+      try {
+        return await confirmAction(question.message, {
+          yes: flags.yes,
+          json: flags.json,
+          ...(interactive === undefined ? {} : { interactive }),
+          ...(ask === undefined ? {} : { ask }),
+        });
+      } catch (error) {
+        // A "no" is an answer the flow handles (cleanup, message); "nobody to ask" is not.
+        if (error instanceof RefusedError && error.code === 'DECLINED') return false;
+        throw error;
+      }
+    };
+    const common = {
+      ctx,
+      prefix: flags.prefix,
+      confirm,
+      report: (event: SetupEvent) => this.onEvent(event, progress, quiet),
+      // Waiting for a running operation only makes sense when we may go ahead afterwards.
+      waitIfBusy: flags.yes || (interactive ?? (process.stdin.isTTY && process.stderr.isTTY)),
+      ...(signal === undefined ? {} : { signal }),
+      ...(polling === undefined ? {} : { polling }),
+    };
+
+    try {
+      if (flags.delete) {
+        const result = await runSetupDelete(common);
+        await progress.finish();
+        if (flags.json) this.printJson(out.deleteResultJson(result));
+        else this.print(out.renderDeleteResult(result, this.style));
+        return out.deleteExitCode(result);
+      }
+
+      const result = await runSetup({
+        ...common,
+        connection,
+        attachTo: attachTargets(flags['attach-to-group'], flags['attach-to-role']),
+        ...(flags.json
+          ? {}
+          : {
+              show: async (review) => {
+                await progress.finish();
+                const color = colorEnabled(process.stdout);
+                const { changes, currentTemplate, newTemplate, changeSet } = review;
+                this.print(
+                  await renderChangeSet(changes, currentTemplate, newTemplate, {
+                    color,
+                    changeSet,
+                  }),
+                );
+              },
+            }),
+      });
+      await progress.finish();
+      if (flags.json) this.printJson(out.setupResultJson(result));
+      else this.print(out.renderSetupResult(result, this.style));
+      return out.setupExitCode(result);
+    } finally {
+      await progress.finish();
+    }
   }
+
+  /** Caller and stack facts as notes (stderr); stack events to the progress display. */
+  private onEvent(event: SetupEvent, progress: StackProgress, quiet: boolean): void {
+    if (event.type === 'deploy') {
+      // Absent and updatable stacks were already described, with their version.
+      const said =
+        event.progress.type === 'state' && ['absent', 'stable'].includes(event.progress.state.kind);
+      if (!said) progress.report(event.progress);
+      return;
+    }
+    if (quiet) return;
+    const text =
+      event.type === 'caller'
+        ? out.renderCaller(event.check, this.style)
+        : out.renderExisting(event.existing, event.connectionKept, this.style);
+    if (text !== undefined) this.note(text);
+  }
+}
+
+function attachTargets(group: string | undefined, role: string | undefined): AttachTarget[] {
+  return [
+    ...(group === undefined ? [] : [{ kind: 'group' as const, name: group }]),
+    ...(role === undefined ? [] : [{ kind: 'role' as const, name: role }]),
+  ];
 }

@@ -1,0 +1,104 @@
+/**
+ * Step 8 of `setup`: `setup --delete` removes the global stack, but only once no pipeline or
+ * application stack is left: those stacks were made with the execution role, and without it
+ * (and the boundary their roles carry) they could be neither updated nor deleted cleanly.
+ */
+import {
+  paginateListStacks,
+  type CloudFormationClient,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
+
+import { toAwsError } from '../aws/errors.js';
+import { deleteStack, type DeleteStackOptions, type DeleteStackResult } from '../stacks/index.js';
+
+/** A pipeline or application stack of some branch. */
+export interface BranchStack {
+  stackName: string;
+  status: string;
+  kind: 'cicd' | 'app';
+}
+
+/** Every status but DELETE_COMPLETE: deleted stacks no longer hold anything. */
+const LIVE_STATUSES: StackStatus[] = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
+
+/** The stacks named `<p>-*-cicd` and `<p>-*-app` that still exist in this region. */
+export async function findBranchStacks(
+  cf: CloudFormationClient,
+  prefix: string,
+): Promise<BranchStack[]> {
+  const pattern = new RegExp(`^${prefix}-.+-(cicd|app)$`);
+  const found: BranchStack[] = [];
+  try {
+    const pages = paginateListStacks({ client: cf }, { StackStatusFilter: LIVE_STATUSES });
+    for await (const page of pages) {
+      for (const summary of page.StackSummaries ?? []) {
+        const match = pattern.exec(summary.StackName ?? '');
+        if (match === null) continue;
+        found.push({
+          stackName: summary.StackName ?? '',
+          status: summary.StackStatus ?? '',
+          kind: match[1] === 'app' ? 'app' : 'cicd',
+        });
+      }
+    }
+  } catch (error) {
+    throw await toAwsError(error, { service: 'cloudformation', operation: 'ListStacks' });
+  }
+  return found.sort((a, b) => a.stackName.localeCompare(b.stackName));
+}
+
+/** How `setup --delete` ended. */
+export type DeleteGlobalResult =
+  | { kind: 'branch-stacks-remain'; stackName: string; remaining: BranchStack[] }
+  | (DeleteStackResult & {
+      /** The boundary policy outlives the stack (DeletionPolicy Retain): delete it by hand. */
+      retainedBoundaryArn?: string;
+    });
+
+/** Options for {@link deleteGlobalStack}. */
+export interface DeleteGlobalStackOptions extends Omit<DeleteStackOptions, 'roleArn'> {
+  prefix: string;
+  /** The workload boundary's ARN in this account and region. */
+  boundaryPolicyArn: string;
+}
+
+/**
+ * Refuses while branch stacks remain; otherwise deletes the global stack (asking first,
+ * through `confirm`) and follows its events.
+ */
+export async function deleteGlobalStack(
+  options: DeleteGlobalStackOptions,
+): Promise<DeleteGlobalResult> {
+  const remaining = await findBranchStacks(options.cloudformation, options.prefix);
+  if (remaining.length > 0) {
+    return { kind: 'branch-stacks-remain', stackName: options.stackName, remaining };
+  }
+  const { boundaryPolicyArn } = options;
+  const result = await deleteStack(options);
+  // Retained on purpose: replacing or deleting it would strip every role that carries it.
+  return result.kind === 'deleted' ? { ...result, retainedBoundaryArn: boundaryPolicyArn } : result;
+}
