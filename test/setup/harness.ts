@@ -68,19 +68,14 @@ export class FakeAws {
   givenDelegatedRoles(roles: { name: string; boundaryArn?: string }[]): void {
     this.iam.on(ListRolesCommand).resolves({ Roles: roles.map((r) => role(r.name, '/aiproxy/')) });
     for (const r of roles) {
-      this.iam.on(GetRoleCommand, { RoleName: r.name }).resolves({
-        Role: {
-          ...role(r.name, '/aiproxy/'),
-          ...(r.boundaryArn === undefined
-            ? {}
-            : {
-                PermissionsBoundary: {
-                  PermissionsBoundaryType: 'Policy',
-                  PermissionsBoundaryArn: r.boundaryArn,
-                },
-              }),
-        },
-      });
+      const found = role(r.name, '/aiproxy/');
+      if (r.boundaryArn !== undefined) {
+        found.PermissionsBoundary = {
+          PermissionsBoundaryType: 'Policy',
+          PermissionsBoundaryArn: r.boundaryArn,
+        };
+      }
+      this.iam.on(GetRoleCommand, { RoleName: r.name }).resolves({ Role: found });
     }
   }
 
