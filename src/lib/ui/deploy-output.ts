@@ -1,0 +1,346 @@
+/**
+ * What `deploy`, `destroy` and `list` print: the preflight, refused build statements, the
+ * summary with the pipeline's console link and the stacks made, stage-by-stage progress of
+ * `--watch`, the branch table and the destroy plan. Text for people here; the `…Json`
+ * builders give the one `--json` document of each command.
+ */
+import type { BranchPipeline } from '../deploy/list.js';
+import type { DeployPipelineResult, PipelineLinks } from '../deploy/deploy.js';
+import type { DestroyPlan, DestroyProgress, DestroyResult } from '../deploy/destroy.js';
+import type { FailureExplanation } from '../deploy/explain-failure.js';
+import type { PreflightResult } from '../deploy/preflight.js';
+import type { PipelineTemplatePlan } from '../deploy/template.js';
+import type { WatchProgress, WatchResult } from '../deploy/watch.js';
+import type { LiveDiagnosis } from '../doctor/live/types.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import type { StackActivity } from '../stacks/types.js';
+import type { StatementRefusal } from '../templates/pipeline-statements.js';
+import { stripControl } from '../text.js';
+import { renderDoctorReport } from './doctor-report.js';
+import { formatActivity } from './progress.js';
+import type { Style } from './style.js';
+
+/** Where the branch name came from. */
+export type BranchSource = 'flag' | 'git';
+
+/** The line that says which branch a command works on. */
+export function renderBranchLine(branch: string, source: BranchSource, slug: string): string {
+  const from = source === 'git' ? 'the current git branch' : '--branch';
+  const named = slug === branch ? '' : ` (named ${slug} in AWS)`;
+  return `Branch ${branch}${named}, from ${from}.`;
+}
+
+/** Who and where, the global stack's version, and what is known about passing the role. */
+export function renderPreflight(preflight: PreflightResult, style: Style): string {
+  const { identity, global, passRole } = preflight;
+  const pass =
+    passRole.status === 'allowed'
+      ? style.green('can pass it')
+      : style.yellow(`not checked: ${passRole.detail}`);
+  return [
+    `Caller ${identity.arn} in account ${identity.account}, ${identity.region}.`,
+    `Global stack ${global.stackName} version ${global.version ?? '?'} (matches this CLI).`,
+    `Execution role ${global.executionRoleArn}: ${pass}.`,
+  ].join('\n');
+}
+
+/** The extra statements left out of the build role, each with why and what to change. */
+export function renderRefusals(
+  refused: readonly StatementRefusal[],
+  configPath: string | null,
+  style: Style,
+): string {
+  if (refused.length === 0) return '';
+  const where = configPath ?? 'the project config';
+  const head = style.yellow(
+    `Not applied: ${refused.length} extra build statement(s) from ${where} (the rest are applied):`,
+  );
+  const lines = refused.flatMap((r) => [`  ✗ ${r.message}`, `    ${style.dim(`fix: ${r.fix}`)}`]);
+  return [head, ...lines].join('\n');
+}
+
+/** The end of a deploy: what happened, the pipeline's console link and the stacks made. */
+export function renderDeploySummary(result: DeployPipelineResult, style: Style): string {
+  const { stack, links } = result;
+  switch (stack.kind) {
+    case 'deployed':
+    case 'no-changes': {
+      const what =
+        stack.kind === 'no-changes'
+          ? `No changes: ${links.pipelineStackName} is already up to date.`
+          : `${stack.operation === 'create' ? 'Created' : 'Updated'} ${links.pipelineStackName}.`;
+      return [style.green(`✓ ${what}`), '', ...linkLines(links)].join('\n');
+    }
+    case 'declined':
+      return `Declined: nothing was deployed${stack.stage === 'recreate' ? ` (${stack.stackName} was left as it is)` : ''}.`;
+    case 'refused':
+      return style.red(`Refused: ${stack.refusal.reason}`);
+    case 'interrupted':
+      return `Stopped watching ${stack.stackName} (${stack.status}); the deployment goes on.\nFollow it with: ${stack.followCommand}`;
+    case 'failed':
+      return renderStackFailure(
+        `${stack.operation === 'create' ? 'Creating' : stack.operation === 'update' ? 'Updating' : 'Deleting'} ${stack.stackName} failed`,
+        stack,
+        result.explanation,
+        style,
+      );
+  }
+}
+
+function linkLines(links: PipelineLinks): string[] {
+  return [
+    `Pipeline  ${links.pipelineName}`,
+    `          ${links.consoleUrl}`,
+    'Stacks',
+    `  ${links.pipelineStackName.padEnd(40)} pipeline stack (deployed by aiproxy deploy)`,
+    `  ${links.appStackName.padEnd(40)} application stack (deployed by the pipeline)`,
+  ];
+}
+
+/** A failed stack operation: the status, the first failed event, and the doctor's report. */
+export function renderStackFailure(
+  title: string,
+  failed: { status: string; statusReason?: string; failure?: StackActivity },
+  explanation: FailureExplanation | null,
+  style: Style,
+): string {
+  const lines = [style.red(`✗ ${title}: ${failed.status}.`)];
+  if (failed.failure !== undefined) {
+    lines.push(`  First failure: ${formatActivity(failed.failure, style)}`);
+  } else if (failed.statusReason !== undefined) {
+    lines.push(`  ${stripControl(failed.statusReason)}`);
+  }
+  if (explanation !== null) {
+    lines.push('', renderDoctorReport(explanation.report, explanation.context, style).trimEnd());
+  }
+  return lines.join('\n');
+}
+
+/** The exit code of a failed stack operation: the doctor's, for what its event says. */
+export function stackFailureExitCode(explanation: FailureExplanation | null): ExitCodeValue {
+  return explanation !== null && explanation.report.denials.length > 0
+    ? ExitCode.DenialsFound
+    : ExitCode.OtherFailure;
+}
+
+/** One line of `--watch` progress, or nothing. */
+export function renderWatchProgress(event: WatchProgress, style: Style): string {
+  switch (event.type) {
+    case 'execution': {
+      const how = {
+        created: 'the first run of the new pipeline',
+        'in-progress': 'the run in progress',
+        started: 'started now',
+        appeared: 'started by a push',
+      }[event.origin];
+      return `Following run ${event.executionId} (${how}).`;
+    }
+    case 'waiting':
+      return style.dim(`Waiting ${event.reason}… (Ctrl-C stops watching)`);
+    case 'note':
+      return style.yellow(event.message);
+    case 'stage': {
+      const status =
+        event.status === 'Succeeded'
+          ? style.green(event.status)
+          : event.status === 'Failed'
+            ? style.red(event.status)
+            : style.cyan(event.status);
+      const failed = event.failedAction;
+      const why =
+        failed === undefined
+          ? ''
+          : `  ${style.dim(`${failed.name}: ${stripControl(failed.message ?? 'failed')}`)}`;
+      return `  ${event.stage.padEnd(10)} ${status}${why}`;
+    }
+  }
+}
+
+/** The end of a watch, before any diagnosis. */
+export function renderWatchEnd(result: WatchResult, links: PipelineLinks, style: Style): string {
+  if (result.kind === 'no-execution') return style.yellow(result.reason);
+  if (result.kind === 'interrupted') {
+    return `Stopped watching; the pipeline goes on.\nFollow it with: ${result.followCommand}\nor open ${links.consoleUrl}`;
+  }
+  if (result.status === 'Succeeded') {
+    return style.green(`✓ Run ${result.executionId} succeeded: ${links.appStackName} is deployed.`);
+  }
+  return style.red(`✗ Run ${result.executionId} ended ${result.status}.`);
+}
+
+/** The exit code of a watch that did not end in a diagnosis. */
+export function watchExitCode(result: WatchResult): ExitCodeValue {
+  if (result.kind === 'ended' && result.status === 'Succeeded') return ExitCode.Ok;
+  if (result.kind === 'interrupted') return ExitCode.Refused;
+  return ExitCode.OtherFailure;
+}
+
+/** The live doctor's exit code, as `aiproxy doctor` would return it. */
+export function doctorExitCode(outcome: LiveDiagnosis['outcome']): ExitCodeValue {
+  if (outcome === 'denials') return ExitCode.DenialsFound;
+  return outcome === 'failure' ? ExitCode.OtherFailure : ExitCode.Ok;
+}
+
+/** The `deploy --dry-run --json` document: the template and what it would make. */
+export function dryRunJson(branch: string, plan: PipelineTemplatePlan): Record<string, unknown> {
+  return {
+    branch,
+    slug: plan.names.slug,
+    pipelineStack: plan.names.pipelineStackName,
+    appStack: plan.names.appStackName,
+    pipelineName: plan.names.pipelineName,
+    resourceTypes: plan.resourceTypes,
+    refusedStatements: refusalsJson(plan.refused),
+    template: plan.template,
+  };
+}
+
+function refusalsJson(refused: readonly StatementRefusal[]) {
+  return refused.map(({ index, reason, message, fix }) => ({ index, reason, message, fix }));
+}
+
+/** The `deploy --json` document. */
+export function deployJson(input: {
+  branch: string;
+  branchSource: BranchSource;
+  preflight: PreflightResult;
+  result: DeployPipelineResult;
+  refused: readonly StatementRefusal[];
+  watch?: { result: WatchResult; diagnosis: LiveDiagnosis | null };
+}): Record<string, unknown> {
+  const { stack, links } = input.result;
+  const deployed = stack.kind === 'deployed' || stack.kind === 'no-changes';
+  return {
+    branch: input.branch,
+    branchSource: input.branchSource,
+    account: input.preflight.identity.account,
+    region: links.region,
+    result: stack.kind === 'deployed' ? `${stack.operation}d` : stack.kind,
+    pipeline: { name: links.pipelineName, consoleUrl: links.consoleUrl },
+    stacks: [
+      {
+        role: 'pipeline',
+        name: links.pipelineStackName,
+        ...(deployed || stack.kind === 'failed' ? { id: stack.stackId } : {}),
+        deployedBy: 'aiproxy deploy',
+      },
+      { role: 'app', name: links.appStackName, deployedBy: 'the pipeline' },
+    ],
+    outputs: deployed ? stack.outputs : {},
+    ...(stack.kind === 'failed'
+      ? {
+          failure: {
+            status: stack.status,
+            reason: stack.failure?.reason ?? stack.statusReason ?? null,
+            denials: input.result.explanation?.report.denials ?? [],
+          },
+        }
+      : {}),
+    passRole: input.preflight.passRole,
+    refusedStatements: refusalsJson(input.refused),
+    ...(input.watch === undefined ? {} : { watch: watchJson(input.watch) }),
+  };
+}
+
+function watchJson(watch: { result: WatchResult; diagnosis: LiveDiagnosis | null }) {
+  const { result, diagnosis } = watch;
+  return {
+    ...result,
+    ...(diagnosis === null
+      ? {}
+      : {
+          diagnosis: {
+            outcome: diagnosis.outcome,
+            failedActions: diagnosis.failedActions,
+            denials: diagnosis.report.denials,
+            patches: diagnosis.report.patches,
+            placement: diagnosis.placement,
+            notes: diagnosis.notes,
+          },
+        }),
+  };
+}
+
+/** The branch table of `aiproxy list`. */
+export function renderBranchTable(rows: readonly BranchPipeline[], style: Style): string {
+  if (rows.length === 0)
+    return 'No branch pipelines yet: `aiproxy deploy --branch NAME` makes one.';
+  const table = rows.map((row) => [
+    row.slug,
+    row.stackStatus,
+    row.lastExecution === null
+      ? (row.note ?? 'never run')
+      : `${row.lastExecution.status} ${row.lastExecution.startTime?.slice(0, 16).replace('T', ' ') ?? ''}`.trim(),
+    row.appStack === null ? '-' : row.appStack.status,
+    row.pipelineName,
+  ]);
+  const header = ['BRANCH', 'PIPELINE STACK', 'LAST RUN', 'APP STACK', 'PIPELINE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]?.length ?? 0)));
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ');
+  const colour = (row: string[], text: string): string => {
+    const status = row[2] ?? '';
+    if (status.startsWith('Failed')) return style.red(text);
+    if (status.startsWith('InProgress')) return style.cyan(text);
+    return text;
+  };
+  return [style.bold(format(header)), ...table.map((row) => colour(row, format(row)))].join('\n');
+}
+
+/** What `destroy` is about to delete, before the question. */
+export function renderDestroyPlan(plan: DestroyPlan, style: Style): string {
+  if (plan.targets.length === 0) return `Nothing to delete for branch ${plan.branch}.`;
+  const lines = [style.bold(`To delete, in this order (as the execution role):`)];
+  for (const target of plan.targets) {
+    const status = target.state.kind === 'absent' ? '' : ` (${target.state.status})`;
+    lines.push(`  ${target.stackName}${status}  ${target.role} stack`);
+    if (target.role === 'pipeline' && plan.artifactBucket !== null) {
+      lines.push(`    after emptying the artifact bucket ${plan.artifactBucket}`);
+    }
+  }
+  if (plan.appStackLeft !== null) {
+    lines.push(
+      style.yellow(
+        `  ${plan.appStackLeft.name} (${plan.appStackLeft.status}) stays: pass --with-app to delete it too.`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One line of destroy progress (stack events use the stack progress display). */
+export function renderDestroyStep(event: Exclude<DestroyProgress, { type: 'activity' }>): string {
+  if (event.type === 'emptying') return `Emptying the artifact bucket ${event.bucket}…`;
+  if (event.type === 'emptied')
+    return `Emptied ${event.bucket}: ${event.objects} object(s) deleted.`;
+  return `Deleting ${event.stackName}`;
+}
+
+/** The end of a destroy. */
+export function renderDestroyResult(result: DestroyResult, style: Style): string {
+  const done = result.deleted.map((name) => `  deleted ${name}`);
+  switch (result.kind) {
+    case 'destroyed':
+      return [style.green('✓ Nothing is left of the branch’s stacks.'), ...done].join('\n');
+    case 'bucket-not-emptied':
+      return [
+        style.red(`✗ Could not empty ${result.bucket}: ${result.action} was refused.`),
+        ...done,
+        '  CloudFormation deletes only empty buckets, so the pipeline stack was not deleted.',
+      ].join('\n');
+    case 'failed':
+      return [
+        renderStackFailure(
+          `Deleting ${result.stackName} failed`,
+          result,
+          result.explanation,
+          style,
+        ),
+        ...done,
+      ].join('\n');
+    case 'interrupted':
+      return `Stopped watching ${result.stackName}; the delete goes on.\nFollow it with: ${result.followCommand}`;
+  }
+}
