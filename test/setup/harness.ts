@@ -71,7 +71,7 @@ export class FakeAws {
       const found = role(r.name, '/aiproxy/');
       if (r.boundaryArn !== undefined) {
         found.PermissionsBoundary = {
-          PermissionsBoundaryType: 'Policy',
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
           PermissionsBoundaryArn: r.boundaryArn,
         };
       }
