@@ -11,20 +11,24 @@
  */
 import { stringify } from 'yaml';
 
-import type { PolicyDocument, PolicyStatement } from '../doctor/types.js';
-import { InputError, RefusedError } from '../errors.js';
-import {
-  branchArns,
-  branchNames,
-  DEFAULT_PREFIX,
-  globalNames,
-  resolvePattern,
-  type AwsEnv,
-  type BranchNames,
-} from '../names.js';
-import { GLOBAL_TEMPLATE_VERSION, globalTemplatePolicies } from './global.js';
-import { validateExtraStatements } from './pipeline-statements.js';
 import { REPOSITORY_PATTERN, SOURCE_PATH_PATTERN } from '../config/rules.js';
+import type { PolicyStatement } from '../doctor/types.js';
+import { InputError, RefusedError } from '../errors.js';
+import { branchNames, DEFAULT_PREFIX, globalNames, type BranchNames } from '../names.js';
+import { GLOBAL_TEMPLATE_VERSION, globalTemplatePolicies } from './global.js';
+import { buildResources } from './pipeline-build.js';
+import { importGlobal, PIPELINE_LOGICAL_IDS, tags, type Json } from './pipeline-parts.js';
+import { validateExtraStatements } from './pipeline-statements.js';
+import { artifactResources, repositoryResource } from './pipeline-storage.js';
+
+export { buildRoleStatements } from './pipeline-build.js';
+export {
+  ARTIFACT_EXPIRATION_DAYS,
+  BUILD_IMAGE,
+  BUILD_LOG_RETENTION_DAYS,
+  KEPT_IMAGES,
+  PIPELINE_LOGICAL_IDS,
+} from './pipeline-parts.js';
 
 /** Options for {@link buildPipelineTemplate}. */
 export interface PipelineTemplateOptions {
@@ -44,20 +48,6 @@ export interface PipelineTemplateOptions {
   extraStatements?: readonly PolicyStatement[];
 }
 
-/** Logical ids of the template's resources, for change-set rendering and tests. */
-export const PIPELINE_LOGICAL_IDS = {
-  artifactBucket: 'ArtifactBucket',
-  artifactBucketPolicy: 'ArtifactBucketPolicy',
-  repository: 'Repository',
-  buildLogGroup: 'BuildLogGroup',
-  buildRole: 'BuildRole',
-  buildProject: 'BuildProject',
-  pipeline: 'Pipeline',
-} as const;
-
-/** The build image: Ubuntu 22.04 with Docker, the AWS CLI v2 and current runtimes. */
-export const BUILD_IMAGE = 'aws/codebuild/standard:7.0';
-
 /** The namespace of the build action's exported variables. */
 export const BUILD_VARIABLES_NAMESPACE = 'BuildVariables';
 
@@ -70,58 +60,9 @@ export const IMAGE_URI_VARIABLE = 'IMAGE_URI';
  */
 export const APP_TEMPLATE_PARAMETERS = ['ImageUri', 'Prefix', 'BranchSlug'] as const;
 
-/** Days CloudWatch keeps build logs, and S3 keeps pipeline artifacts. */
-export const BUILD_LOG_RETENTION_DAYS = 30;
-export const ARTIFACT_EXPIRATION_DAYS = 30;
-
-/** Images the repository keeps: every commit is a tag, so older ones go by count. */
-export const KEPT_IMAGES = 50;
-
-// IAM counts an inline policy's characters without whitespace; a role's inline policies
-// share 10,240 (IAM quotas: "Role policy size").
-const INLINE_POLICY_LIMIT = 10_240;
-const WORST_CASE_ENV: AwsEnv = {
-  partition: 'aws-us-gov',
-  accountId: '123456789012',
-  region: 'us-isof-south-1',
-};
-
 const SOURCE_ARTIFACT = 'SourceOutput';
 const BUILD_ARTIFACT = 'BuildOutput';
 const SOURCE_VARIABLES_NAMESPACE = 'SourceVariables';
-
-type Json = Record<string, unknown>;
-
-// Stated, not defaulted: a branch's stack leaves nothing behind when it is destroyed.
-const DELETE_WITH_STACK = { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' } as const;
-
-/** A name or pattern holding `${AWS::…}` placeholders becomes `Fn::Sub`; others stay strings. */
-function sub(value: string): unknown {
-  if (!/\$\{AWS::[A-Za-z]+\}/.test(value)) return value;
-  // Anything else in `${…}` (an IAM policy variable) must reach IAM literally: `${!…}`.
-  return { 'Fn::Sub': value.replace(/\$\{(?!AWS::[A-Za-z]+\})/g, '${!') };
-}
-
-function subAll(value: string | readonly string[]): unknown {
-  return typeof value === 'string' ? sub(value) : value.map(sub);
-}
-
-function importGlobal(exportName: string): Json {
-  return { 'Fn::ImportValue': exportName };
-}
-
-/** Tag values allow letters, digits, spaces and `_.:/=+-@`, up to 256 characters. */
-function branchTagValue(names: BranchNames): string {
-  return /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u.test(names.branch) ? names.branch : names.slug;
-}
-
-function tags(prefix: string, names: BranchNames): { Key: string; Value: string }[] {
-  return [
-    { Key: 'aiproxy:prefix', Value: prefix },
-    { Key: 'aiproxy:branch', Value: branchTagValue(names) },
-    { Key: 'aiproxy:branch-slug', Value: names.slug },
-  ];
-}
 
 function checkOptions(options: PipelineTemplateOptions): void {
   if (!REPOSITORY_PATTERN.test(options.repository)) {
@@ -150,295 +91,6 @@ function checkOptions(options: PipelineTemplateOptions): void {
     }
   }
 }
-
-/** The build role's own permissions: exactly what a docker build-and-push needs, nothing more. */
-export function buildRoleStatements(
-  branch: string,
-  prefix: string = DEFAULT_PREFIX,
-): PolicyStatement[] {
-  const arns = branchArns(branch, { prefix });
-  return [
-    {
-      Sid: 'OwnLogGroup',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: [arns.buildLogGroup, arns.buildLogStreams],
-    },
-    {
-      // GetAuthorizationToken supports no resource-level scoping: `*` is the only form that
-      // works. Its absence is what failed the seed build in PRE_BUILD.
-      Sid: 'EcrLogin',
-      Effect: 'Allow',
-      Action: 'ecr:GetAuthorizationToken',
-      Resource: '*',
-    },
-    {
-      Sid: 'PushPullOwnRepository',
-      Effect: 'Allow',
-      Action: [
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:BatchGetImage',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:InitiateLayerUpload',
-        'ecr:UploadLayerPart',
-        'ecr:CompleteLayerUpload',
-        'ecr:PutImage',
-      ],
-      Resource: arns.repository,
-    },
-    {
-      Sid: 'ArtifactObjects',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-      Resource: arns.artifactObjects,
-    },
-    {
-      Sid: 'ArtifactBucket',
-      Effect: 'Allow',
-      Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
-      Resource: arns.artifactBucket,
-    },
-  ];
-}
-
-/** A statement's strings as the template writes them (`Fn::Sub` where placeholders appear). */
-function templateStatement(statement: PolicyStatement): Json {
-  const out: Json = {};
-  if (statement.Sid !== undefined) out.Sid = statement.Sid;
-  out.Effect = statement.Effect;
-  out.Action = statement.Action;
-  out.Resource = subAll(statement.Resource);
-  if (statement.Condition !== undefined) {
-    out.Condition = Object.fromEntries(
-      Object.entries(statement.Condition).map(([op, keys]) => [
-        op,
-        Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, subAll(v)])),
-      ]),
-    );
-  }
-  return out;
-}
-
-function checkPolicySize(document: PolicyDocument): void {
-  const worst = resolvePattern(JSON.stringify(document), WORST_CASE_ENV).replace(/\s/g, '');
-  if (worst.length > INLINE_POLICY_LIMIT) {
-    throw new InputError(
-      'BUILD_POLICY_TOO_LARGE',
-      `The build role's policy would be ${worst.length} characters; IAM allows ${INLINE_POLICY_LIMIT} inline.`,
-      {
-        suggestions: [
-          'Merge or shorten `build.extraStatements` in aiproxy.config.json (wildcards such as "s3:Get*" help).',
-        ],
-      },
-    );
-  }
-}
-
-/** The artifact bucket: private, encrypted, TLS-only, emptied of old artifacts by lifecycle. */
-function artifactResources(names: BranchNames, tagList: Json[]): Json {
-  const bucketArn = { 'Fn::GetAtt': [PIPELINE_LOGICAL_IDS.artifactBucket, 'Arn'] };
-  return {
-    [PIPELINE_LOGICAL_IDS.artifactBucket]: {
-      Type: 'AWS::S3::Bucket',
-      // The branch's artifacts go with its stack. S3 refuses to delete a bucket with objects in it,
-      // so whoever deletes the stack (`destroy`) must empty the bucket first.
-      ...DELETE_WITH_STACK,
-      Properties: {
-        BucketName: sub(names.artifactBucketName),
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [
-            // SSE-S3: CodePipeline and CodeBuild need no KMS grants for it.
-            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true },
-          ],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: {
-          Rules: [
-            {
-              Id: 'ExpireOldArtifacts',
-              Status: 'Enabled',
-              ExpirationInDays: ARTIFACT_EXPIRATION_DAYS,
-              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-            },
-          ],
-        },
-        Tags: tagList,
-      },
-    },
-    [PIPELINE_LOGICAL_IDS.artifactBucketPolicy]: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: {
-        Bucket: { Ref: PIPELINE_LOGICAL_IDS.artifactBucket },
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyInsecureTransport',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [
-                bucketArn,
-                { 'Fn::Sub': `\${${PIPELINE_LOGICAL_IDS.artifactBucket}.Arn}/*` },
-              ],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
-function repositoryResource(names: BranchNames, tagList: Json[]): Json {
-  const lifecycle = {
-    rules: [
-      {
-        rulePriority: 1,
-        description: 'Untagged images are leftovers of interrupted pushes.',
-        selection: {
-          tagStatus: 'untagged',
-          countType: 'sinceImagePushed',
-          countUnit: 'days',
-          countNumber: 1,
-        },
-        action: { type: 'expire' },
-      },
-      {
-        rulePriority: 2,
-        description: `Keep the last ${KEPT_IMAGES} commits.`,
-        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: KEPT_IMAGES },
-        action: { type: 'expire' },
-      },
-    ],
-  };
-  return {
-    Type: 'AWS::ECR::Repository',
-    ...DELETE_WITH_STACK,
-    Properties: {
-      RepositoryName: names.repositoryName,
-      ImageScanningConfiguration: { ScanOnPush: true },
-      // Images are tagged by commit, so a tag always names the code it was built from.
-      ImageTagMutability: 'IMMUTABLE',
-      EncryptionConfiguration: { EncryptionType: 'AES256' },
-      LifecyclePolicy: { LifecyclePolicyText: JSON.stringify(lifecycle) },
-      // Without it a stack delete fails on the first pushed image.
-      EmptyOnDelete: true,
-      Tags: tagList,
-    },
-  };
-}
-
-function buildResources(
-  options: PipelineTemplateOptions,
-  prefix: string,
-  names: BranchNames,
-  tagList: Json[],
-): Json {
-  const g = globalNames(prefix);
-  const arns = branchArns(options.branch, { prefix });
-  const statements = [
-    ...buildRoleStatements(options.branch, prefix),
-    ...(options.extraStatements ?? []),
-  ];
-  const document: PolicyDocument = { Version: '2012-10-17', Statement: statements };
-  checkPolicySize(document);
-
-  return {
-    [PIPELINE_LOGICAL_IDS.buildLogGroup]: {
-      Type: 'AWS::Logs::LogGroup',
-      ...DELETE_WITH_STACK,
-      Properties: {
-        LogGroupName: names.buildLogGroupName,
-        RetentionInDays: BUILD_LOG_RETENTION_DAYS,
-        Tags: tagList,
-      },
-    },
-    [PIPELINE_LOGICAL_IDS.buildRole]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        RoleName: sub(names.buildRoleName),
-        // `/<p>/` and the boundary are what the execution role requires to create a role at
-        // all; every committer runs code as this role, so it gets nothing beyond the build.
-        Path: names.iamPath,
-        PermissionsBoundary: importGlobal(g.exports.boundaryPolicyArn),
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'codebuild.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Confused-deputy guard: only this account's project of this name.
-              Condition: {
-                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-                ArnLike: { 'aws:SourceArn': sub(arns.buildProject) },
-              },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'build',
-            PolicyDocument: { Version: '2012-10-17', Statement: statements.map(templateStatement) },
-          },
-        ],
-        Tags: tagList,
-      },
-    },
-    [PIPELINE_LOGICAL_IDS.buildProject]: {
-      Type: 'AWS::CodeBuild::Project',
-      Properties: {
-        Name: names.buildProjectName,
-        Description: `Builds and pushes the image of ${options.repository}@${names.slug}.`,
-        ServiceRole: { 'Fn::GetAtt': [PIPELINE_LOGICAL_IDS.buildRole, 'Arn'] },
-        Source: { Type: 'CODEPIPELINE', BuildSpec: options.buildspecPath },
-        Artifacts: { Type: 'CODEPIPELINE' },
-        Environment: {
-          Type: 'LINUX_CONTAINER',
-          ComputeType: 'BUILD_GENERAL1_SMALL',
-          Image: BUILD_IMAGE,
-          ImagePullCredentialsType: 'CODEBUILD',
-          // The Docker daemon inside the build container needs it.
-          PrivilegedMode: true,
-          EnvironmentVariables: [
-            // CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION itself, to this same value. It is
-            // set here too because the buildspec's `docker login` depends on it: the contract
-            // is then visible in the template and holds in local builds (codebuild agent).
-            // AWS_DEFAULT_REGION is left to CodeBuild.
-            { Name: 'AWS_REGION', Type: 'PLAINTEXT', Value: { Ref: 'AWS::Region' } },
-            {
-              Name: 'ECR_REGISTRY',
-              Type: 'PLAINTEXT',
-              Value: { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}' },
-            },
-            {
-              Name: 'IMAGE_REPO_URI',
-              Type: 'PLAINTEXT',
-              Value: { 'Fn::GetAtt': [PIPELINE_LOGICAL_IDS.repository, 'RepositoryUri'] },
-            },
-          ],
-        },
-        LogsConfig: {
-          CloudWatchLogs: {
-            Status: 'ENABLED',
-            GroupName: { Ref: PIPELINE_LOGICAL_IDS.buildLogGroup },
-          },
-        },
-        TimeoutInMinutes: 30,
-        QueuedTimeoutInMinutes: 60,
-        Tags: tagList,
-      },
-    },
-  };
-}
-
 function pipelineResource(
   options: PipelineTemplateOptions,
   prefix: string,
@@ -537,7 +189,6 @@ function pipelineResource(
     },
   };
 }
-
 /**
  * The pipeline stack's template as an object.
  *
@@ -573,7 +224,15 @@ export function buildPipelineTemplate(options: PipelineTemplateOptions): Json {
     Resources: {
       ...artifactResources(names, tagList),
       [PIPELINE_LOGICAL_IDS.repository]: repositoryResource(names, tagList),
-      ...buildResources(options, prefix, names, tagList),
+      ...buildResources({
+        prefix,
+        branch: options.branch,
+        names,
+        repository: options.repository,
+        buildspecPath: options.buildspecPath,
+        extraStatements: options.extraStatements ?? [],
+        tags: tagList,
+      }),
       [PIPELINE_LOGICAL_IDS.pipeline]: pipelineResource(options, prefix, names, tagList),
     },
     Outputs: {
