@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
 
+import { addBuildStatements, formatProjectConfig } from '../../src/lib/config/edit-config.js';
 import {
-  addBuildStatements,
   checkProjectConfig,
   CONFIG_FILE_NAME,
-  formatProjectConfig,
   loadProjectConfig,
   mergeFlags,
   validateProjectConfig,
