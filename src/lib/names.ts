@@ -39,17 +39,18 @@ export const TEMPLATE_ENV: AwsEnv = {
 };
 
 /**
- * Lengths are checked against the longest values a placeholder can take, so a name that
- * fits here fits in every account and region. `us-isof-south-1` is the longest region name
- * (15 characters) at the time of writing; a longer one is caught by the concrete check.
+ * The longest values a placeholder can take: a name or policy that fits with these fits in
+ * every account and region. `aws-us-gov` is the longest partition and `us-isof-south-1` the
+ * longest region name (15 characters) at the time of writing; a longer one is caught by the
+ * concrete checks.
  */
-const WORST_CASE_ENV: AwsEnv = {
-  partition: 'aws-iso-f',
+export const LONGEST_ENV: AwsEnv = {
+  partition: 'aws-us-gov',
   accountId: '123456789012',
   region: 'us-isof-south-1',
 };
 
-const MAX_REGION_LENGTH = WORST_CASE_ENV.region.length;
+const MAX_REGION_LENGTH = LONGEST_ENV.region.length;
 const ACCOUNT_ID_LENGTH = 12;
 
 const PREFIX_MIN = 2;
@@ -238,7 +239,7 @@ const NAME_RULES: Record<NameKind, NameRule> = {
  */
 export function checkName(kind: NameKind, name: string): string {
   const rule = NAME_RULES[kind];
-  const concrete = resolvePattern(name, WORST_CASE_ENV);
+  const concrete = resolvePattern(name, LONGEST_ENV);
   const fix = ['Use a shorter `--prefix`; branch names are shortened automatically.'];
   if (concrete.length > rule.max) {
     throw new InputError(

@@ -16,14 +16,14 @@ export type DeveloperResource =
   | 'any'
   | 'globalStack'
   | 'versionParameter'
-  | 'boundaryPolicy'
   | 'executionRole'
   | 'delegatedStacks'
   | 'pipelines'
   | 'buildProjects'
   | 'buildLogs'
   | 'appRoles'
-  | 'appPolicies'
+  | 'roles'
+  | 'policies'
   | 'artifactBuckets'
   | 'artifactObjects';
 
@@ -111,7 +111,7 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
     action: 'ContinueUpdateRollback',
     resource: 'delegatedStacks',
     commands: ['deploy'],
-    why: 'recover a stack in UPDATE_ROLLBACK_FAILED (sends RoleARN)',
+    why: 'the `aws cloudformation continue-update-rollback --role-arn …` that deploy prints for UPDATE_ROLLBACK_FAILED',
     condition: 'executionRole',
   },
   {
@@ -135,13 +135,6 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
     resource: 'buildProjects',
     commands: ['deploy', 'doctor'],
     why: 'the failed build, its phases and its log stream',
-  },
-  {
-    service: 'codebuild',
-    action: 'BatchGetProjects',
-    resource: 'buildProjects',
-    commands: ['doctor'],
-    why: "the project's service role, to explain a denial",
   },
   {
     service: 'codepipeline',
@@ -173,24 +166,10 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
   },
   {
     service: 'codepipeline',
-    action: 'GetPipeline',
-    resource: 'pipelines',
-    commands: ['doctor'],
-    why: 'the action configuration (project, stack) behind a failure',
-  },
-  {
-    service: 'codepipeline',
     action: 'ListActionExecutions',
     resource: 'pipelines',
     commands: ['doctor'],
     why: 'the failed actions of an execution and their details',
-  },
-  {
-    service: 'codepipeline',
-    action: 'ListPipelines',
-    resource: 'any',
-    commands: ['list'],
-    why: "this application's pipelines (the action takes no resource)",
   },
   {
     service: 'iam',
@@ -203,28 +182,28 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
   {
     service: 'iam',
     action: 'GetRole',
-    resource: 'appRoles',
+    resource: 'roles',
     commands: ['doctor'],
-    why: "the denied role's boundary and trust",
+    why: 'the denied role (an app role, or the global pipeline or execution role): boundary and trust',
   },
   {
     service: 'iam',
     action: 'ListRolePolicies',
-    resource: 'appRoles',
+    resource: 'roles',
     commands: ['doctor'],
     why: "the denied role's inline policies",
   },
   {
     service: 'iam',
     action: 'GetRolePolicy',
-    resource: 'appRoles',
+    resource: 'roles',
     commands: ['doctor'],
     why: 'an inline policy, to propose the smallest patch',
   },
   {
     service: 'iam',
     action: 'ListAttachedRolePolicies',
-    resource: 'appRoles',
+    resource: 'roles',
     commands: ['doctor'],
     why: "the denied role's managed policies",
   },
@@ -233,35 +212,21 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
     action: 'SimulatePrincipalPolicy',
     resource: 'appRoles',
     commands: ['doctor'],
-    why: 'check a proposed patch before offering it',
+    why: "check a proposed patch to an app role before offering it (global roles' patches belong to setup)",
   },
   {
     service: 'iam',
     action: 'GetPolicy',
-    resource: 'appPolicies',
+    resource: 'policies',
     commands: ['doctor'],
-    why: 'a managed policy attached to a denied role',
+    why: 'a managed policy of the denied role, or the workload boundary',
   },
   {
     service: 'iam',
     action: 'GetPolicyVersion',
-    resource: 'appPolicies',
+    resource: 'policies',
     commands: ['doctor'],
     why: "that policy's document",
-  },
-  {
-    service: 'iam',
-    action: 'GetPolicy',
-    resource: 'boundaryPolicy',
-    commands: ['doctor'],
-    why: 'the workload boundary, to tell a boundary denial from a missing grant',
-  },
-  {
-    service: 'iam',
-    action: 'GetPolicyVersion',
-    resource: 'boundaryPolicy',
-    commands: ['doctor'],
-    why: "the boundary's document",
   },
   {
     service: 'logs',
@@ -269,13 +234,6 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
     resource: 'buildLogs',
     commands: ['doctor'],
     why: "read the failed build's log",
-  },
-  {
-    service: 'logs',
-    action: 'FilterLogEvents',
-    resource: 'buildLogs',
-    commands: ['doctor'],
-    why: 'find the access denials in a long build log',
   },
   {
     service: 's3',
@@ -321,6 +279,43 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
   },
 ];
 
+/** A call a command makes on a best-effort basis: it handles the denial, nothing grants it. */
+export interface ToleratedDenial {
+  service: string;
+  action: string;
+  commands: DeveloperCommand[];
+  /** What the call is for, and what the command does when it is denied. */
+  why: string;
+}
+
+/** The calls the developer policy deliberately does not grant (a test keeps them denied). */
+export const TOLERATED_DENIALS: readonly ToleratedDenial[] = [
+  {
+    service: 'iam',
+    action: 'SimulatePrincipalPolicy',
+    commands: ['deploy'],
+    why: "on the caller's own principal, to check early that it may pass the execution role; when denied, CloudFormation's answer at the change set is the check",
+  },
+  {
+    service: 'cloudformation',
+    action: 'DescribeStackResources',
+    commands: ['doctor'],
+    why: 'find the stack that made a role from its physical id (the request names no stack); when denied, the placement is inferred from the role name',
+  },
+  {
+    service: 's3',
+    action: 'GetObject',
+    commands: ['doctor'],
+    why: 'a build log written to S3; when denied, doctor says so and reads what else it can',
+  },
+  {
+    service: 'iam',
+    action: 'PutRolePolicy',
+    commands: ['doctor'],
+    why: "`doctor --apply` in direct mode is for admins; a developer's patch goes to the project config and through a change set",
+  },
+];
+
 /** What the resource names of the table resolve against. */
 export interface DeveloperScope {
   n: GlobalNames;
@@ -336,14 +331,14 @@ export function developerResourceArns(resource: DeveloperResource, s: DeveloperS
     any: ['*'],
     globalStack: [g.stack],
     versionParameter: [g.versionParameter],
-    boundaryPolicy: [g.boundaryPolicy],
     executionRole: [g.executionRole],
     delegatedStacks: [d.pipelineStacks, d.appStacks],
     pipelines: [d.pipelines],
     buildProjects: [d.buildProjects],
     buildLogs: [d.buildLogGroups],
     appRoles: [d.roles],
-    appPolicies: [d.policies],
+    roles: [d.roles, g.roles],
+    policies: [d.policies, g.policies],
     artifactBuckets: [d.buckets],
     artifactObjects: [d.bucketObjects],
   };
@@ -368,8 +363,8 @@ export function developerCondition(
 const STATEMENT_OF: Partial<Record<DeveloperResource, string>> = {
   globalStack: 'GlobalReads',
   versionParameter: 'GlobalReads',
-  appPolicies: 'PolicyReads',
-  boundaryPolicy: 'PolicyReads',
+  roles: 'IamReads',
+  policies: 'IamReads',
   artifactBuckets: 'EmptyArtifactBuckets',
   artifactObjects: 'EmptyArtifactBuckets',
 };
@@ -444,6 +439,16 @@ export function renderDeveloperCallsMarkdown(s: DeveloperScope): string {
     '| service | action | resource | condition | commands | why |',
     '|---|---|---|---|---|---|',
     ...rows,
+    '',
+    '## Calls made on a best-effort basis',
+    '',
+    'These calls are not granted: the command handles the denial as described.',
+    '',
+    '| service | action | commands | why |',
+    '|---|---|---|---|',
+    ...TOLERATED_DENIALS.map(
+      (call) => `| ${call.service} | ${call.action} | ${call.commands.join(', ')} | ${call.why} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -821,35 +821,28 @@ function developerPolicy(s: Scope): PolicyDocument {
       Action: ['iam:PassRole'],
       NotResource: [g.executionRole],
     },
-    // Withheld from developers on the application's resources, whatever else they hold.
+    // On the application's roles, policies, projects and pipelines a developer does what the
+    // table says and nothing else, whatever other policies they hold: no IAM write, no
+    // `codebuild:StartBuild` (a buildspec override skips review), no pipeline redefinition.
     {
-      Sid: 'DenyBypassingReview',
+      Sid: 'DenyAllButTheTable',
       Effect: 'Deny',
-      // The IAM verbs that apply to roles, policies and instance profiles.
-      Action: [
-        'iam:Add*',
-        'iam:Attach*',
-        'iam:Create*',
-        'iam:Delete*',
-        'iam:Detach*',
-        'iam:Put*',
-        'iam:Remove*',
-        'iam:Set*',
-        'iam:Tag*',
-        'iam:Untag*',
-        'iam:Update*',
-        'codebuild:StartBuild*',
-        'codebuild:UpdateProject',
-        'codepipeline:UpdatePipeline',
-        'codepipeline:CreatePipeline',
+      NotAction: [
+        'iam:Get*',
+        'iam:List*',
+        'iam:SimulatePrincipalPolicy',
+        'codebuild:BatchGetBuilds',
+        'codepipeline:Get*',
+        'codepipeline:List*',
+        'codepipeline:StartPipelineExecution',
       ],
-      Resource: [d.roles, d.policies, d.buildProjects, d.pipelines],
+      Resource: [d.roles, d.policies, d.instanceProfiles, d.buildProjects, d.pipelines],
     },
     denyGlobal(s, [
       'cloudformation:DescribeStacks',
       'ssm:GetParameter',
-      'iam:GetPolicy',
-      'iam:GetPolicyVersion',
+      'iam:Get*',
+      'iam:List*',
       'iam:PassRole',
     ]),
   );

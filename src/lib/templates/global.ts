@@ -10,7 +10,13 @@
 import { stringify } from 'yaml';
 
 import { InputError } from '../errors.js';
-import { globalNames, resolvePattern, TEMPLATE_ENV, validatePrefix } from '../names.js';
+import {
+  globalNames,
+  LONGEST_ENV,
+  resolvePattern,
+  TEMPLATE_ENV,
+  validatePrefix,
+} from '../names.js';
 import {
   INLINE_POLICIES_MAX_SIZE,
   MANAGED_POLICY_MAX_SIZE,
@@ -108,13 +114,6 @@ function checkOptions(options: GlobalTemplateOptions): string {
   return prefix;
 }
 
-/** The longest values the placeholders can take, to measure policies as IAM will. */
-const WORST_CASE_ENV = {
-  partition: 'aws-iso-f',
-  accountId: '123456789012',
-  region: 'us-isof-south-1',
-};
-
 /** IAM's limits: 6,144 characters per managed policy, 10,240 for a role's inline policies. */
 function checkPolicySizes(policies: GlobalPolicies): void {
   const limits: [keyof GlobalPolicies, number][] = [
@@ -126,7 +125,7 @@ function checkPolicySizes(policies: GlobalPolicies): void {
   ];
   for (const [name, limit] of limits) {
     const resolved = JSON.parse(
-      resolvePattern(JSON.stringify(policies[name]), WORST_CASE_ENV),
+      resolvePattern(JSON.stringify(policies[name]), LONGEST_ENV),
     ) as PolicyDocument;
     const size = policySize(resolved);
     if (size > limit) {
