@@ -6,10 +6,14 @@ import { describe, expect, it } from 'vitest';
 
 import {
   DEVELOPER_CALLS,
+  TOLERATED_DENIALS,
   type DeveloperCall,
   type DeveloperResource,
 } from '../../src/lib/templates/developer-calls.js';
 import { decide, GLOBAL, OURS, PREFIX, PRINCIPALS, stackArn, THEIRS } from './simulate.js';
+
+const APP_ROLE = GLOBAL.roles.replace(`${PREFIX}-global/*`, `${PREFIX}/${PREFIX}-main-app-Task-1A`);
+const APP_POLICY = GLOBAL.policies.replace(`${PREFIX}-global/*`, `${PREFIX}/app-policy`);
 
 /** Concrete resources a row's pattern stands for: the branch's and another branch's. */
 function samples(call: DeveloperCall): string[] {
@@ -17,21 +21,18 @@ function samples(call: DeveloperCall): string[] {
     any: ['*'],
     globalStack: [stackArn(GLOBAL.stack)],
     versionParameter: [GLOBAL.versionParameter],
-    boundaryPolicy: [GLOBAL.boundaryPolicy],
     executionRole: [GLOBAL.executionRole],
     delegatedStacks: [OURS.pipelineStack, OURS.appStack, THEIRS.pipelineStack].map(stackArn),
     pipelines: [OURS.pipeline, THEIRS.pipeline],
     buildProjects: [OURS.buildProject, THEIRS.buildProject],
-    // GetLogEvents is authorised on the stream, FilterLogEvents on the group.
-    buildLogs:
-      call.action === 'GetLogEvents'
-        ? [`${OURS.buildLogGroup}:log-stream:0b5e5c70`]
-        : [OURS.buildLogGroup, THEIRS.buildLogGroup],
-    appRoles: [
-      OURS.buildRole,
-      GLOBAL.roles.replace(`${PREFIX}-global/*`, `${PREFIX}/${PREFIX}-main-app-TaskRole-1A2B`),
+    // GetLogEvents is authorised on the log stream.
+    buildLogs: [
+      `${OURS.buildLogGroup}:log-stream:0b5e5c70`,
+      `${THEIRS.buildLogGroup}:log-stream:0b5e5c70`,
     ],
-    appPolicies: [GLOBAL.policies.replace(`${PREFIX}-global/*`, `${PREFIX}/app-policy`)],
+    appRoles: [OURS.buildRole, APP_ROLE],
+    roles: [OURS.buildRole, APP_ROLE, GLOBAL.pipelineRole, GLOBAL.executionRole],
+    policies: [APP_POLICY, GLOBAL.boundaryPolicy, GLOBAL.developerPolicy],
     artifactBuckets: [OURS.artifactBucket],
     artifactObjects: [`${OURS.artifactBucket}/build/out.zip`],
   };
@@ -77,6 +78,24 @@ describe('the developer-calls table', () => {
     // Then every sample is allowed
     expect(decisions.filter(([, decision]) => decision !== 'Allowed')).toEqual([]);
   });
+
+  it.each(TOLERATED_DENIALS.map((call) => [`${call.service}:${call.action}`, call] as const))(
+    '%s is not granted: the command handles its denial',
+    async (action) => {
+      const resources: Record<string, string> = {
+        'iam:SimulatePrincipalPolicy': PRINCIPALS.developer.arn,
+        'cloudformation:DescribeStackResources': stackArn(OURS.appStack),
+        's3:GetObject': `${OURS.artifactBucket}/logs/build.gz`,
+        'iam:PutRolePolicy': APP_ROLE,
+      };
+      const resource = resources[action];
+
+      expect(resource, `add a sample resource for ${action}`).toBeDefined();
+      expect(await decide(PRINCIPALS.developer, { action, resource: resource! })).not.toBe(
+        'Allowed',
+      );
+    },
+  );
 
   it('would notice a call the table does not grant', async () => {
     const decision = await decide(PRINCIPALS.developer, {

@@ -19,6 +19,8 @@ import {
   buildGlobalPolicies,
   type GlobalPolicies,
 } from '../../src/lib/templates/global-policies.js';
+import { buildPipelineTemplate, PIPELINE_LOGICAL_IDS } from '../../src/lib/templates/pipeline.js';
+import { flattenIntrinsic } from '../../src/lib/templates/pipeline-statements.js';
 import { iamMatches } from './iam-match.js';
 
 export const ENV: AwsEnv = { partition: 'aws', accountId: '123456789012', region: 'us-east-1' };
@@ -49,8 +51,9 @@ export const POLICIES: GlobalPolicies = buildGlobalPolicies({
   connectionArns: CONNECTION_ARNS,
 });
 
-/** The five principals the matrix evaluates. */
-export type PrincipalName = 'developer' | 'execution' | 'boundedAdmin' | 'pipeline' | 'codebuild';
+/** The principals the matrix evaluates. */
+export type PrincipalName =
+  'developer' | 'execution' | 'boundedAdmin' | 'pipeline' | 'codebuild' | 'templateBuild';
 
 export interface Principal {
   name: PrincipalName;
@@ -101,6 +104,22 @@ export const CODEBUILD_POLICY = policy(
   },
 );
 
+/**
+ * The build role the pipeline template actually deploys for {@link BRANCH} (no extra
+ * statements), resolved for {@link ENV}.
+ */
+function templateBuildPolicy(): PolicyDocument {
+  const template = buildPipelineTemplate({
+    branch: BRANCH,
+    repository: 'acme/shop',
+    appTemplatePath: 'app.yml',
+    buildspecPath: 'buildspec.yml',
+  }) as { Resources: Record<string, { Properties: { Policies: { PolicyDocument: unknown }[] } }> };
+  const role = template.Resources[PIPELINE_LOGICAL_IDS.buildRole];
+  const document = flattenIntrinsic(role?.Properties.Policies[0]?.PolicyDocument);
+  return JSON.parse(resolvePattern(JSON.stringify(document), ENV)) as PolicyDocument;
+}
+
 const ADMINISTRATOR: PolicyStatement = {
   Sid: 'AdministratorLike',
   Effect: 'Allow',
@@ -136,9 +155,16 @@ export const PRINCIPALS: Record<PrincipalName, Principal> = {
   },
   codebuild: {
     name: 'codebuild',
-    label: 'CodeBuild role',
+    label: 'CodeBuild role (SECURITY-DESIGN)',
     arn: OURS.buildRole,
     identity: [CODEBUILD_POLICY],
+    boundary: POLICIES.boundary,
+  },
+  templateBuild: {
+    name: 'templateBuild',
+    label: "pipeline template's CodeBuild role",
+    arn: OURS.buildRole,
+    identity: [templateBuildPolicy()],
     boundary: POLICIES.boundary,
   },
 };
