@@ -136,7 +136,7 @@ export function roleRefusal(
   if (/is invalid or cannot be assumed/i.test(text)) {
     return new AiproxyError(
       'EXECUTION_ROLE_UNUSABLE',
-      `CloudFormation cannot act as the execution role ${preflight.global.executionRoleArn}: it is missing or does not trust cloudformation.amazonaws.com. Nothing was deployed, and aiproxy does not fall back to your own rights.`,
+      `CloudFormation cannot act as the execution role ${preflight.global.executionRoleArn}: it is missing or does not trust cloudformation.amazonaws.com. Nothing was changed, and aiproxy does not fall back to your own rights.`,
       {
         exitCode: ExitCode.Aws,
         suggestions: [

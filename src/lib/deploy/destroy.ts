@@ -19,7 +19,9 @@ import { deleteStack, type DeleteStackResult } from '../stacks/delete.js';
 import { describeStackState, type StackState } from '../stacks/state.js';
 import type { PollingOptions, StackActivity } from '../stacks/types.js';
 import { PIPELINE_LOGICAL_IDS } from '../templates/pipeline.js';
+import { roleRefusal } from './deploy.js';
 import { explainStackFailure, type FailureExplanation } from './explain-failure.js';
+import type { PreflightResult } from './preflight.js';
 
 /** One stack `destroy` will delete. */
 export interface DestroyTarget {
@@ -126,9 +128,10 @@ export interface DestroyBranchOptions {
   ctx: AwsContext;
   plan: DestroyPlan;
   prefix: string;
-  /** The execution role: every DeleteStack names it (the developer policy requires it). */
-  executionRoleArn: string;
-  onProgress?: (event: DestroyProgress) => void;
+  /** Its execution role is named by every DeleteStack (the developer policy requires it). */
+  preflight: PreflightResult;
+  /** Awaited for steps (not for stack events), so a live display can close before a step. */
+  onProgress?: (event: DestroyProgress) => void | Promise<void>;
   signal?: AbortSignal;
   polling?: PollingOptions;
 }
@@ -138,6 +141,14 @@ export interface DestroyBranchOptions {
  * nothing is deleted out from under a stack that still needs it.
  */
 export async function destroyBranch(options: DestroyBranchOptions): Promise<DestroyResult> {
+  try {
+    return await destroyInOrder(options);
+  } catch (error) {
+    throw roleRefusal(error, options.preflight, options.prefix) ?? error;
+  }
+}
+
+async function destroyInOrder(options: DestroyBranchOptions): Promise<DestroyResult> {
   const deleted: string[] = [];
   let emptiedObjects = 0;
 
@@ -196,26 +207,31 @@ async function emptyAndReport(
   options: DestroyBranchOptions,
   bucket: string,
 ): Promise<EmptyBucketResult> {
-  options.onProgress?.({ type: 'emptying', bucket });
+  await options.onProgress?.({ type: 'emptying', bucket });
   const result = await emptyBucket(options.ctx.s3, bucket);
   if (result.kind === 'emptied') {
-    options.onProgress?.({ type: 'emptied', bucket, objects: result.objects });
+    await options.onProgress?.({ type: 'emptied', bucket, objects: result.objects });
   }
   return result;
 }
 
-function deleteOne(options: DestroyBranchOptions, stackName: string): Promise<DeleteStackResult> {
-  options.onProgress?.({ type: 'deleting', stackName });
+async function deleteOne(
+  options: DestroyBranchOptions,
+  stackName: string,
+): Promise<DeleteStackResult> {
+  await options.onProgress?.({ type: 'deleting', stackName });
   const onProgress = options.onProgress;
   return deleteStack({
     cloudformation: options.ctx.cloudformation,
     stackName,
-    roleArn: options.executionRoleArn,
+    roleArn: options.preflight.global.executionRoleArn,
     // The stack this flow wants gone may still be busy with a pipeline deploy: wait it out.
     waitIfBusy: true,
     ...(onProgress === undefined
       ? {}
-      : { onActivity: (activity: StackActivity) => onProgress({ type: 'activity', activity }) }),
+      : {
+          onActivity: (activity: StackActivity) => void onProgress({ type: 'activity', activity }),
+        }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.polling === undefined ? {} : { polling: options.polling }),
   });

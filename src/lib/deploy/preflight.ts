@@ -54,8 +54,13 @@ export interface PreflightResult {
 /** Options for {@link runPreflight}. */
 export interface PreflightOptions {
   prefix: string;
-  /** Skip the PassRole simulation (`list` reads only). Default true. */
+  /** Simulate `iam:PassRole` on the execution role. Default true. */
   checkPassRole?: boolean;
+  /**
+   * Check the version marker. Default true; `destroy` skips it, as deleting a branch works
+   * with any version and a mismatch must not strand its stacks.
+   */
+  checkVersion?: boolean;
 }
 
 /**
@@ -79,9 +84,12 @@ export async function runPreflight(
   options: PreflightOptions,
 ): Promise<PreflightResult> {
   const identity = await callerIdentity(ctx);
-  const global = await readGlobalStack(ctx, options.prefix, identity.region);
+  const checkVersion = options.checkVersion !== false;
+  const global = await readGlobalStack(ctx, options.prefix, identity.region, { checkVersion });
 
-  const compatible = compatibility(GLOBAL_TEMPLATE_VERSION, global.version);
+  const compatible = checkVersion
+    ? compatibility(GLOBAL_TEMPLATE_VERSION, global.version)
+    : { status: 'ok' as const, message: '' };
   if (compatible.status !== 'ok') throw incompatible(compatible, options.prefix, identity.region);
 
   const passRole =
@@ -103,6 +111,7 @@ export async function readGlobalStack(
   ctx: AwsContext,
   prefix: string,
   region: string,
+  options: { checkVersion?: boolean } = {},
 ): Promise<GlobalStackInfo> {
   const names = globalNames(prefix);
   const setup = setupCommand(prefix, region);
@@ -154,7 +163,10 @@ export async function readGlobalStack(
     );
   }
 
-  const marker = await readVersion(ctx, names.versionParameterName, out);
+  const marker =
+    options.checkVersion === false
+      ? { version: parseVersion(out[GLOBAL_OUTPUT_KEYS.version]), source: 'output' as const }
+      : await readVersion(ctx, names.versionParameterName, out);
   const connectionArn = out[GLOBAL_OUTPUT_KEYS.connectionArn];
   const developerPolicyArn = out[GLOBAL_OUTPUT_KEYS.developerPolicyArn];
   return {
@@ -285,7 +297,7 @@ export function passRoleDenied(
   return new AiproxyError(
     'PASS_ROLE_DENIED',
     `You may not pass the execution role ${global.executionRoleArn} to CloudFormation (${why}). ` +
-      'aiproxy runs every stack operation as that role and never falls back to your own rights, so nothing was deployed.',
+      'aiproxy runs every stack operation as that role and never falls back to your own rights, so nothing was changed.',
     {
       exitCode: ExitCode.Aws,
       suggestions: [

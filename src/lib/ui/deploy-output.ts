@@ -310,6 +310,8 @@ export function renderDestroyPlan(plan: DestroyPlan, style: Style): string {
   return lines.join('\n');
 }
 
+const EMPTYING_ACTIONS = 's3:ListBucketVersions, s3:DeleteObject and s3:DeleteObjectVersion';
+
 /** One line of destroy progress (stack events use the stack progress display). */
 export function renderDestroyStep(event: Exclude<DestroyProgress, { type: 'activity' }>): string {
   if (event.type === 'emptying') return `Emptying the artifact bucket ${event.bucket}…`;
@@ -328,7 +330,9 @@ export function renderDestroyResult(result: DestroyResult, style: Style): string
       return [
         style.red(`✗ Could not empty ${result.bucket}: ${result.action} was refused.`),
         ...done,
-        '  CloudFormation deletes only empty buckets, so the pipeline stack was not deleted.',
+        '  CloudFormation deletes only empty buckets, so the pipeline stack was left in place.',
+        `  The developer policy grants ${EMPTYING_ACTIONS} on artifact buckets: ask an admin to attach it,`,
+        `  or to empty the bucket (\`aws s3 rm s3://${result.bucket} --recursive\`); then run destroy again.`,
       ].join('\n');
     case 'failed':
       return [
@@ -343,4 +347,62 @@ export function renderDestroyResult(result: DestroyResult, style: Style): string
     case 'interrupted':
       return `Stopped watching ${result.stackName}; the delete goes on.\nFollow it with: ${result.followCommand}`;
   }
+}
+
+/** The exit code of a destroy. */
+export function destroyExitCode(result: DestroyResult): ExitCodeValue {
+  switch (result.kind) {
+    case 'destroyed':
+      return ExitCode.Ok;
+    case 'bucket-not-emptied':
+      return ExitCode.Aws;
+    case 'failed':
+      return stackFailureExitCode(result.explanation);
+    case 'interrupted':
+      return ExitCode.Refused;
+  }
+}
+
+/** The `destroy --json` document; `result` is null when nothing ran (nothing to do, or refused). */
+export function destroyJson(
+  plan: DestroyPlan,
+  result: DestroyResult | null,
+  refusal?: { code: string; message: string },
+): Record<string, unknown> {
+  return {
+    branch: plan.branch,
+    slug: plan.names.slug,
+    targets: plan.targets.map((t) => ({
+      role: t.role,
+      stackName: t.stackName,
+      status: t.state.kind === 'absent' ? null : t.state.status,
+    })),
+    artifactBucket: plan.artifactBucket,
+    appStackLeft: plan.appStackLeft,
+    result: result === null ? (refusal === undefined ? 'nothing-to-do' : 'refused') : result.kind,
+    deleted: result?.deleted ?? [],
+    ...(refusal === undefined ? {} : { refusal: { code: refusal.code, message: refusal.message } }),
+    ...(result?.kind === 'bucket-not-emptied'
+      ? { bucket: { name: result.bucket, action: result.action, message: result.message } }
+      : {}),
+    ...(result?.kind === 'failed'
+      ? {
+          failure: {
+            stackName: result.stackName,
+            status: result.status,
+            reason: result.failure?.reason ?? result.statusReason ?? null,
+            denials: result.explanation?.report.denials ?? [],
+          },
+        }
+      : {}),
+  };
+}
+
+/** The `list --json` document. */
+export function listJson(
+  prefix: string,
+  region: string,
+  rows: readonly BranchPipeline[],
+): Record<string, unknown> {
+  return { prefix, region, pipelines: rows };
 }
