@@ -146,7 +146,7 @@ describe('validateExtraStatements', () => {
     expect(result.accepted).toEqual([harmless]);
     expect(result.refused).toHaveLength(1);
     expect(result.refused[0]).toMatchObject({ index: 1, statement, reason });
-    expect(result.refused[0]?.message).toMatch(/^Extra statement 1/);
+    expect(result.refused[0]?.message).toMatch(/^build\.extraStatements\[1\]/);
     expect(result.refused[0]?.message).toMatch(message);
     expect(result.refused[0]?.fix.length).toBeGreaterThan(0);
   });
@@ -164,7 +164,7 @@ describe('validateExtraStatements', () => {
 
     // The repository of the app passes; the foreign one alone is what the Deny covers.
     expect(refusal?.message).toBe(
-      `Extra statement 0 ("PushEverywhere") grants ecr:PutImage on arn:aws:ecr:${HERE}:repository/billing/api, but the workload boundary's Deny "DenyWritesOutsideApp" denies exactly that to every role under the boundary: the grant could never take effect.`,
+      `build.extraStatements[0] ("PushEverywhere") grants ecr:PutImage on arn:aws:ecr:${HERE}:repository/billing/api, but the workload boundary's Deny "DenyWritesOutsideApp" denies exactly that to every role under the boundary: the grant could never take effect.`,
     );
     expect(refusal?.deny?.sid).toBe('DenyWritesOutsideApp');
   });

@@ -28,12 +28,7 @@ import { flattenIntrinsic } from '../../src/lib/templates/pipeline-statements.js
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-export const BRANCHES = [
-  'main',
-  'feature/Login_Fix-2',
-  `feature/${'x'.repeat(192)}`,
-  '1.2-release',
-];
+const BRANCHES = ['main', 'feature/Login_Fix-2', `feature/${'x'.repeat(192)}`, '1.2-release'];
 
 const BASE: PipelineTemplateOptions = {
   branch: 'main',

@@ -161,8 +161,8 @@ function resolver(env: AwsEnv | undefined): (value: string) => string {
 function describeStatement(statement: unknown, index: number): string {
   const sid = (statement as { Sid?: unknown } | null)?.Sid;
   return typeof sid === 'string'
-    ? `Extra statement ${index} ("${sid}")`
-    : `Extra statement ${index}`;
+    ? `build.extraStatements[${index}] ("${sid}")`
+    : `build.extraStatements[${index}]`;
 }
 
 /** An ARN's six fields, the resource keeping its colons; null for `*` or a non-ARN. */
