@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -304,6 +305,44 @@ describe('disjointness', () => {
     }
 
     expect(clashes).toEqual([]);
+  });
+});
+
+describe('the wildcard matcher the disjointness proof uses', () => {
+  // Cross-checked against the policy simulator, so the proof rests on IAM's semantics.
+  it.each([
+    ['arn:aws:iam::123456789012:role/aiproxy/*', 'arn:aws:iam::123456789012:role/aiproxy-global/x'],
+    ['arn:aws:iam::123456789012:role/aiproxy/*', 'arn:aws:iam::123456789012:role/aiproxy/x'],
+    ['arn:aws:iam::123456789012:role/aiproxy*', 'arn:aws:iam::123456789012:role/aiproxy-global/x'],
+    ['arn:aws:iam::123456789012:role/aiproxy/?', 'arn:aws:iam::123456789012:role/aiproxy/xy'],
+    ['arn:aws:iam::123456789012:role/Aiproxy/*', 'arn:aws:iam::123456789012:role/aiproxy/x'],
+  ])('%s ~ %s agrees with iam-simulate', async (pattern, arn) => {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: 'arn:aws:iam::123456789012:role/tester',
+          action: 'iam:GetRole',
+          resource: { resource: arn, accountId: '123456789012' },
+          contextVariables: {},
+        },
+        identityPolicies: [
+          {
+            name: 'p',
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'iam:GetRole', Resource: pattern }],
+            },
+          },
+        ],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+
+    expect(result.resultType).toBe('single');
+    const simulated = result.resultType === 'single' && result.overallResult === 'Allowed';
+    expect(iamMatches(pattern, arn)).toBe(simulated);
   });
 });
 
