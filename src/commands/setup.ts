@@ -13,8 +13,9 @@ import {
   writeSetupTemplate,
   type AttachTarget,
   type SetupEvent,
+  type SetupTemplate,
 } from '../lib/setup/index.js';
-import type { PollingOptions } from '../lib/stacks/index.js';
+import type { ChangeSetReview, PollingOptions } from '../lib/stacks/index.js';
 import { renderChangeSet } from '../lib/ui/changes.js';
 import { createStackProgress, type StackProgress } from '../lib/ui/progress.js';
 import { confirmAction } from '../lib/ui/prompt.js';
@@ -32,11 +33,9 @@ export interface SetupSeams {
 export default class Setup extends AiproxyCommand {
   static override summary = "Deploy the account's global aiproxy stack (admins, once per region).";
 
-  static override description = `Creates or updates the global stack <prefix>-global: the workload boundary, the
-CloudFormation execution role, the pipeline role, the developer policy and the version marker.
-Checks the caller first, stops on roles under /<prefix>/ without the boundary, shows the change
-set with its IAM changes, asks, then follows the stack events. --dry-run prints the template
-without any AWS access; --delete removes the stack once no branch stack is left.
+  static override description = `Creates or updates the global stack <prefix>-global: the workload boundary, the CloudFormation execution role, the pipeline role, the developer policy and the version marker.
+
+Checks the caller first, stops on roles under /<prefix>/ without the boundary, shows the change set with its IAM changes, asks, then follows the stack events. --dry-run prints the template without any AWS access; --delete removes the stack once no branch stack is left.
 
 EXIT CODES
 ${EXIT_CODES_HELP}`;
@@ -67,7 +66,14 @@ ${EXIT_CODES_HELP}`;
     delete: Flags.boolean({
       description: 'Delete the global stack (refused while branch stacks exist).',
       default: false,
-      exclusive: ['dry-run', 'output', 'connection-arn', 'create-connection'],
+      exclusive: [
+        'dry-run',
+        'output',
+        'connection-arn',
+        'create-connection',
+        'attach-to-group',
+        'attach-to-role',
+      ],
     }),
     'attach-to-group': Flags.string({ description: 'Attach the developer policy to this group.' }),
     'attach-to-role': Flags.string({ description: 'Attach the developer policy to this role.' }),
@@ -82,44 +88,23 @@ ${EXIT_CODES_HELP}`;
       connectionArn: flags['connection-arn'],
       createConnection: flags['create-connection'],
     });
-
     if (flags['dry-run'] || flags.output !== undefined) {
-      const template = buildSetupTemplate({ prefix: flags.prefix, connection });
-      if (flags.json) this.printJson({ version: template.version, template: template.body });
-      else if (flags.output === undefined) this.print(template.body);
-      if (flags.output !== undefined) {
-        await writeSetupTemplate(flags.output, template);
-        this.note(`Wrote the global template (version ${template.version}) to ${flags.output}.`);
-      }
-      return ExitCode.Ok;
+      return this.printTemplate(buildSetupTemplate({ prefix: flags.prefix, connection }), flags);
     }
 
     const quiet = flags.json && !flags.verbose;
-    const { interactive, ask, polling, signal } = this.seams;
-    const ctx = createAwsContext({
-      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-      ...(flags.region === undefined ? {} : { region: flags.region }),
-    });
+    const { interactive, polling, signal } = this.seams;
     const progress = createStackProgress({ silent: quiet });
-    const confirm = async (question: { message: string }): Promise<boolean> => {
-      await progress.finish();
-      try {
-        return await confirmAction(question.message, {
-          yes: flags.yes,
-          json: flags.json,
-          ...(interactive === undefined ? {} : { interactive }),
-          ...(ask === undefined ? {} : { ask }),
-        });
-      } catch (error) {
-        // A "no" is an answer the flow handles (cleanup, message); "nobody to ask" is not.
-        if (error instanceof RefusedError && error.code === 'DECLINED') return false;
-        throw error;
-      }
-    };
     const common = {
-      ctx,
+      ctx: createAwsContext({
+        ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+        ...(flags.region === undefined ? {} : { region: flags.region }),
+      }),
       prefix: flags.prefix,
-      confirm,
+      confirm: async (question: { message: string }) => {
+        await progress.finish();
+        return this.answer(question.message, flags);
+      },
       report: (event: SetupEvent) => this.onEvent(event, progress, quiet),
       // Waiting for a running operation only makes sense when we may go ahead afterwards.
       waitIfBusy: flags.yes || (interactive ?? (process.stdin.isTTY && process.stderr.isTTY)),
@@ -140,21 +125,7 @@ ${EXIT_CODES_HELP}`;
         ...common,
         connection,
         attachTo: attachTargets(flags['attach-to-group'], flags['attach-to-role']),
-        ...(flags.json
-          ? {}
-          : {
-              show: async (review) => {
-                await progress.finish();
-                const color = colorEnabled(process.stdout);
-                const { changes, currentTemplate, newTemplate, changeSet } = review;
-                this.print(
-                  await renderChangeSet(changes, currentTemplate, newTemplate, {
-                    color,
-                    changeSet,
-                  }),
-                );
-              },
-            }),
+        ...(flags.json ? {} : { show: (review) => this.showChangeSet(review, progress) }),
       });
       await progress.finish();
       if (flags.json) this.printJson(out.setupResultJson(result));
@@ -163,6 +134,45 @@ ${EXIT_CODES_HELP}`;
     } finally {
       await progress.finish();
     }
+  }
+
+  /** `--dry-run` and `--output`: the template, and not a single AWS call. */
+  private async printTemplate(
+    template: SetupTemplate,
+    flags: { json: boolean; output?: string | undefined },
+  ): Promise<ExitCodeValue> {
+    if (flags.json) this.printJson({ version: template.version, template: template.body });
+    else if (flags.output === undefined) this.print(template.body);
+    if (flags.output !== undefined) {
+      await writeSetupTemplate(flags.output, template);
+      this.note(`Wrote the global template (version ${template.version}) to ${flags.output}.`);
+    }
+    return ExitCode.Ok;
+  }
+
+  /** Asks (or answers for `--yes`); a "no" is false, "nobody to ask" stays an error. */
+  private async answer(message: string, flags: { yes: boolean; json: boolean }): Promise<boolean> {
+    const { interactive, ask } = this.seams;
+    try {
+      return await confirmAction(message, {
+        yes: flags.yes,
+        json: flags.json,
+        ...(interactive === undefined ? {} : { interactive }),
+        ...(ask === undefined ? {} : { ask }),
+      });
+    } catch (error) {
+      // The flow handles a "no" itself (clean-up, its own message).
+      if (error instanceof RefusedError && error.code === 'DECLINED') return false;
+      throw error;
+    }
+  }
+
+  /** The change set and its IAM tables, on stdout: the plan being asked about. */
+  private async showChangeSet(review: ChangeSetReview, progress: StackProgress): Promise<void> {
+    await progress.finish();
+    const { changes, currentTemplate, newTemplate, changeSet } = review;
+    const color = colorEnabled(process.stdout);
+    this.print(await renderChangeSet(changes, currentTemplate, newTemplate, { color, changeSet }));
   }
 
   /** Caller and stack facts as notes (stderr); stack events to the progress display. */
