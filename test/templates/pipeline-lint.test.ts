@@ -34,7 +34,10 @@ async function extraStatementsOfOwnConfig(): Promise<PolicyStatement[]> {
   return (JSON.parse(text) as ProjectConfig).build?.extraStatements ?? [];
 }
 
-describe('cfn-lint', () => {
+// cfn-lint starts a Python process per call (a few seconds each, more on a busy CI runner).
+const LINT_TIMEOUT = 120_000;
+
+describe('cfn-lint', { timeout: LINT_TIMEOUT }, () => {
   it('finds nothing in the pipeline template of any branch, with or without extra statements', async () => {
     // Given the template for each branch, once bare and once with a config's statements,
     const dir = await mkdtemp(join(tmpdir(), 'aiproxy-lint-'));
