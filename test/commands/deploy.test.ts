@@ -18,6 +18,7 @@ import {
   DEVELOPER,
   DEVELOPER_POLICY,
   EXECUTION_ROLE,
+  GLOBAL_OUTPUTS,
   NAMES,
   person,
   projectDir,
@@ -300,8 +301,9 @@ describe('deploy: preflight', () => {
   });
 
   it('no connection anywhere: names the flag before touching the stack (exit 2)', async () => {
-    const { ConnectionArn: _, ...withoutConnection } = (await import('../deploy/harness.js'))
-      .GLOBAL_OUTPUTS;
+    const withoutConnection = Object.fromEntries(
+      Object.entries(GLOBAL_OUTPUTS).filter(([key]) => key !== 'ConnectionArn'),
+    );
     aws.givenGlobalStack('UPDATE_COMPLETE', withoutConnection);
 
     const run = await deploy(['--yes']);
