@@ -431,10 +431,48 @@ describe('setup: hand-off', () => {
     expect(aws.cfn.inputsOf(CreateChangeSetCommand)[0]?.TemplateBody).toContain(
       'ProviderType: GitHub',
     );
-    expect(run.stdout).toContain('A new connection starts PENDING');
+    expect(run.stdout).toContain('stays PENDING until an admin completes the handshake');
     expect(run.stdout).toContain(
       'https://console.aws.amazon.com/codesuite/settings/connections?region=eu-west-1',
     );
+  });
+});
+
+describe('setup: the connection on a rerun', () => {
+  const CONNECTION =
+    'arn:aws:codeconnections:eu-west-1:123456789012:connection/0b5c3f8e-3f1e-4c1e-9a55-1c2d3e4f5a6b';
+
+  it('keeps the connection the stack created when no connection flag is given', async () => {
+    aws.cfn.givenStack('UPDATE_COMPLETE', {
+      outputs: { ...OUTPUTS, ConnectionArn: CONNECTION },
+      template:
+        'Resources:\n  SourceConnection:\n    Type: AWS::CodeStarConnections::Connection\n    Properties:\n      ProviderType: GitLab\n',
+    });
+    aws.cfn.nextChangeSet = { failure: NO_CHANGES };
+
+    const run = await runSetup([], ci);
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain('Keeping its source connection');
+    expect(aws.cfn.inputsOf(CreateChangeSetCommand)[0]?.TemplateBody).toContain(
+      'ProviderType: GitLab',
+    );
+    expect(run.stdout).toContain('/connections/0b5c3f8e-3f1e-4c1e-9a55-1c2d3e4f5a6b');
+  });
+
+  it('keeps a connection it was given', async () => {
+    aws.cfn.givenStack('UPDATE_COMPLETE', {
+      outputs: { ...OUTPUTS, ConnectionArn: CONNECTION },
+      template: 'Resources: {}\n',
+    });
+    aws.cfn.nextChangeSet = { failure: NO_CHANGES };
+
+    const run = await runSetup([], ci);
+
+    expect(run.exitCode).toBe(0);
+    const body = aws.cfn.inputsOf(CreateChangeSetCommand)[0]?.TemplateBody ?? '';
+    expect(body).toContain(CONNECTION);
+    expect(body).not.toContain('ProviderType');
   });
 });
 

@@ -202,7 +202,8 @@ export function renderHandoff(
     lines.push(
       '',
       style.bold('Source connection'),
-      '  A new connection starts PENDING: an admin completes the handshake with the provider at',
+      '  A connection setup creates stays PENDING until an admin completes the handshake with',
+      '  the provider, once, at',
       `    ${handoff.pendingConnection.consoleUrl}`,
       '  (choose the connection, "Update pending connection"). Pipelines fail until then.',
     );
