@@ -77,6 +77,7 @@ export type WatchResult =
   | { kind: 'interrupted'; executionId: string | null; followCommand: string };
 
 const RUNNING = new Set(['InProgress', 'Stopping']);
+const CLOCK_SKEW_MS = 30_000;
 
 const cp = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
   callAws({ service: 'codepipeline', operation }, run);
@@ -155,7 +156,8 @@ async function findExecution(
     }
   }
   options.onProgress?.({ type: 'waiting', reason: 'for a push to start the pipeline' });
-  const since = options.since.getTime();
+  // Run start times come from AWS's clock; allow ours to be a little ahead of it.
+  const since = options.since.getTime() - CLOCK_SKEW_MS;
   return awaitExecution(
     options,
     nap,
