@@ -167,6 +167,28 @@ describe('setup: the stack states', () => {
     expect(run.stdout).toContain('Global stack aiproxy-global updated');
   });
 
+  it('in progress: reads the version only once the running operation has ended', async () => {
+    // Given a newer CLI's update running, which leaves the stack at version 2
+    aws.cfn.givenStack('UPDATE_IN_PROGRESS', { outputs: OUTPUTS });
+    const polling = {
+      intervalMs: 0,
+      sleep: () => {
+        const stack = aws.cfn.stack;
+        if (stack?.status === 'UPDATE_IN_PROGRESS') {
+          stack.status = 'UPDATE_COMPLETE';
+          stack.outputs = { ...OUTPUTS, Version: '2' };
+        }
+        return Promise.resolve(true);
+      },
+    };
+
+    const run = await runSetup(['--yes'], { interactive: false, polling });
+
+    expect(run.exitCode).toBe(4);
+    expect(run.stdout).toContain('Upgrade aiproxy');
+    expect(aws.cfn.inputsOf(CreateChangeSetCommand)).toHaveLength(0);
+  });
+
   it('in progress, nobody to wait for the answer: says so without waiting', async () => {
     aws.cfn.givenStack('UPDATE_IN_PROGRESS');
 

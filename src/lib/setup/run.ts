@@ -15,6 +15,7 @@ import {
   type GuardRefusal,
   type PollingOptions,
   type StackChange,
+  waitForStack,
 } from '../stacks/index.js';
 import { GLOBAL_TEMPLATE_VERSION } from '../templates/global.js';
 import { checkCaller, envOf, missingPermissionsError, type CallerCheck } from './caller.js';
@@ -120,13 +121,29 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
   const env = envOf(check.identity);
   const names = globalNames(prefix, env);
 
-  const existing = await inspectGlobalStack({
-    cloudformation: ctx.cloudformation,
-    ssm: ctx.ssm,
-    stackName: names.stackName,
-    versionParameterName: names.versionParameterName,
-    cliVersion: GLOBAL_TEMPLATE_VERSION,
-  });
+  const inspect = () =>
+    inspectGlobalStack({
+      cloudformation: ctx.cloudformation,
+      ssm: ctx.ssm,
+      stackName: names.stackName,
+      versionParameterName: names.versionParameterName,
+      cliVersion: GLOBAL_TEMPLATE_VERSION,
+    });
+  let existing = await inspect();
+  if (existing.state.kind === 'in-progress' && options.waitIfBusy) {
+    // Wait here rather than in deployStack: the version and connection can only be read
+    // once the running operation (perhaps a newer CLI's update) has ended.
+    const waited = await waitOut(options, existing.state);
+    if (waited !== undefined) {
+      return {
+        stackName: names.stackName,
+        caller: check.identity,
+        version: existing.version,
+        ...waited,
+      };
+    }
+    existing = await inspect();
+  }
   // A plain rerun must not remove the connection every pipeline pulls through.
   const connectionKept = options.connection.kind === 'none' && existing.connection.kind !== 'none';
   const connection = connectionKept ? existing.connection : options.connection;
@@ -202,6 +219,32 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
         followCommand: deployed.followCommand,
       };
   }
+}
+
+/** Waits for the stack's running operation; returns the interruption if Ctrl-C came first. */
+async function waitOut(
+  options: RunSetupOptions,
+  state: { stackName: string; stackId: string; status: string },
+): Promise<{ kind: 'interrupted'; status: string; followCommand: string } | undefined> {
+  const report = options.report;
+  report?.({
+    type: 'deploy',
+    progress: { type: 'waiting', stackName: state.stackName, status: state.status },
+  });
+  const waited = await waitForStack(options.ctx.cloudformation, {
+    stackId: state.stackId,
+    stackName: state.stackName,
+    ...(report === undefined
+      ? {}
+      : {
+          onActivity: (activity) =>
+            report({ type: 'deploy', progress: { type: 'activity', activity } }),
+        }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.polling === undefined ? {} : { polling: options.polling }),
+  });
+  if (waited.kind !== 'interrupted') return undefined;
+  return { kind: 'interrupted', status: waited.status, followCommand: waited.followCommand };
 }
 
 /** Options for {@link runSetupDelete}. */
