@@ -1,0 +1,171 @@
+import { DeleteObjectsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import Destroy from '../../src/commands/destroy.js';
+import { awsError } from '../support/aws-mock.js';
+import {
+  ci,
+  DeployAws,
+  EXECUTION_ROLE,
+  GLOBAL_OUTPUTS,
+  NAMES,
+  person,
+  projectDir,
+  REGION,
+  runCommand,
+} from '../deploy/harness.js';
+import { StackShelf } from '../deploy/stack-shelf.js';
+
+const BUCKET = NAMES.artifactBucketName;
+
+let aws: DeployAws;
+let shelf: StackShelf;
+let dir: string;
+
+beforeEach(() => {
+  vi.stubEnv('AWS_REGION', REGION);
+  vi.stubEnv('AWS_PROFILE', undefined);
+  vi.stubEnv('NO_COLOR', '1');
+  aws = new DeployAws();
+  shelf = new StackShelf(aws.cfn.mock);
+  shelf.put('aiproxy-global', 'UPDATE_COMPLETE', GLOBAL_OUTPUTS);
+  shelf.put(NAMES.pipelineStackName, 'UPDATE_COMPLETE', { ArtifactBucketName: BUCKET });
+  shelf.put(NAMES.appStackName, 'CREATE_COMPLETE');
+  dir = projectDir();
+  // The bucket holds two artifacts, one of them in two versions.
+  aws.s3.on(ListObjectVersionsCommand).resolves({
+    Versions: [
+      { Key: 'SourceOutput/a.zip', VersionId: 'v1' },
+      { Key: 'SourceOutput/a.zip', VersionId: 'v2' },
+      { Key: 'BuildOutput/b.zip', VersionId: 'null' },
+    ],
+    IsTruncated: false,
+  });
+  aws.s3.on(DeleteObjectsCommand).resolves({});
+});
+afterEach(() => {
+  aws.restore();
+  vi.unstubAllEnvs();
+});
+
+const destroy = (argv: string[], seams = ci(dir)) =>
+  runCommand(Destroy, ['--branch', 'feature/login', ...argv], seams);
+
+describe('destroy', () => {
+  it('empties the artifact bucket, then deletes the pipeline stack as the execution role', async () => {
+    // When a developer destroys the branch without --with-app
+    const run = await destroy(['--yes']);
+
+    // Then the bucket is emptied of every version first, and only the pipeline stack goes
+    expect(run.exitCode).toBe(0);
+    const [emptied] = aws.s3.commandCalls(DeleteObjectsCommand);
+    expect(emptied?.args[0].input).toEqual({
+      Bucket: BUCKET,
+      Delete: {
+        Objects: [
+          { Key: 'SourceOutput/a.zip', VersionId: 'v1' },
+          { Key: 'SourceOutput/a.zip', VersionId: 'v2' },
+          { Key: 'BuildOutput/b.zip', VersionId: 'null' },
+        ],
+        Quiet: true,
+      },
+    });
+    expect(shelf.deleteOrder).toEqual([NAMES.pipelineStackName]);
+    expect(shelf.deleteRoles).toEqual([EXECUTION_ROLE]);
+    expect(shelf.status(NAMES.appStackName)).toBe('CREATE_COMPLETE');
+    // And it says what stays and how to delete it too
+    expect(run.stdout).toContain(`${NAMES.appStackName} (CREATE_COMPLETE) stays: pass --with-app`);
+    expect(run.stderr).toContain(`Emptied ${BUCKET}: 3 object(s) deleted.`);
+    expect(run.stdout).toContain(`deleted ${NAMES.pipelineStackName}`);
+  });
+
+  it('--with-app deletes the application stack first, then the pipeline stack', async () => {
+    const asked: string[] = [];
+
+    const run = await destroy(['--with-app'], person(dir, true, asked));
+
+    expect(run.exitCode).toBe(0);
+    expect(asked).toEqual([
+      `Delete ${NAMES.appStackName} and ${NAMES.pipelineStackName} and everything in them?`,
+    ]);
+    expect(shelf.deleteOrder).toEqual([NAMES.appStackName, NAMES.pipelineStackName]);
+    expect(shelf.deleteRoles).toEqual([EXECUTION_ROLE, EXECUTION_ROLE]);
+    expect(run.stdout).toContain('✓ Nothing is left of the branch’s stacks.');
+  });
+
+  it('--json returns what was deleted', async () => {
+    const run = await destroy(['--yes', '--with-app', '--json']);
+
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      branch: 'feature/login',
+      result: 'destroyed',
+      deleted: [NAMES.appStackName, NAMES.pipelineStackName],
+      artifactBucket: BUCKET,
+    });
+  });
+
+  it('empties again and retries once when a late artifact blocks the bucket’s delete', async () => {
+    shelf.failNextDelete(
+      NAMES.pipelineStackName,
+      'ArtifactBucket',
+      'AWS::S3::Bucket',
+      'The bucket you tried to delete is not empty',
+    );
+
+    const run = await destroy(['--yes']);
+
+    expect(run.exitCode).toBe(0);
+    expect(aws.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(2);
+    expect(shelf.deleteOrder).toEqual([NAMES.pipelineStackName, NAMES.pipelineStackName]);
+    expect(shelf.status(NAMES.pipelineStackName)).toBe('DELETE_COMPLETE');
+  });
+
+  it('when the bucket cannot be emptied, explains and deletes nothing (exit 3)', async () => {
+    aws.s3
+      .on(ListObjectVersionsCommand)
+      .rejects(awsError('AccessDenied', 'Access Denied', { status: 403 }));
+
+    const run = await destroy(['--yes']);
+
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toContain(`✗ Could not empty ${BUCKET}: s3:ListBucketVersions was refused.`);
+    expect(run.stdout).toContain(`aws s3 rm s3://${BUCKET} --recursive`);
+    expect(shelf.deleteOrder).toEqual([]);
+  });
+
+  it('declined: nothing is deleted (exit 4)', async () => {
+    const run = await destroy([], person(dir, false));
+
+    expect(run.exitCode).toBe(4);
+    expect(run.error?.code).toBe('DECLINED');
+    expect(shelf.deleteOrder).toEqual([]);
+    expect(aws.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  it('without a terminal and without --yes: refuses (exit 4)', async () => {
+    const run = await destroy([]);
+
+    expect(run.exitCode).toBe(4);
+    expect(run.error?.code).toBe('NEEDS_YES');
+    expect(shelf.deleteOrder).toEqual([]);
+  });
+
+  it('a branch with no stacks: nothing to do (exit 0)', async () => {
+    const run = await runCommand(Destroy, ['--branch', 'never-deployed', '--yes'], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Nothing to delete for branch never-deployed.');
+    expect(shelf.deleteOrder).toEqual([]);
+  });
+
+  it('needs the global stack for the execution role (exit 3)', async () => {
+    const empty = new StackShelf(aws.cfn.mock);
+    empty.put(NAMES.pipelineStackName, 'UPDATE_COMPLETE');
+
+    const run = await destroy(['--yes']);
+
+    expect(run.exitCode).toBe(3);
+    expect(run.error?.code).toBe('GLOBAL_STACK_MISSING');
+  });
+});

@@ -1,0 +1,138 @@
+import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import List from '../../src/commands/list.js';
+import { awsError } from '../support/aws-mock.js';
+import {
+  ci,
+  DeployAws,
+  GLOBAL_OUTPUTS,
+  NAMES,
+  projectDir,
+  REGION,
+  runCommand,
+} from '../deploy/harness.js';
+import { StackShelf } from '../deploy/stack-shelf.js';
+
+let aws: DeployAws;
+let shelf: StackShelf;
+let dir: string;
+
+beforeEach(() => {
+  vi.stubEnv('AWS_REGION', REGION);
+  vi.stubEnv('AWS_PROFILE', undefined);
+  vi.stubEnv('NO_COLOR', '1');
+  aws = new DeployAws();
+  shelf = new StackShelf(aws.cfn.mock);
+  // Given two branches of this application, the global stack, and another team's stack
+  shelf.put('aiproxy-global', 'UPDATE_COMPLETE', GLOBAL_OUTPUTS);
+  shelf.put('aiproxy-main-cicd', 'UPDATE_COMPLETE', { PipelineName: 'aiproxy-main-pipeline' });
+  shelf.put('aiproxy-main-app', 'UPDATE_COMPLETE');
+  shelf.put(NAMES.pipelineStackName, 'CREATE_COMPLETE', { PipelineName: NAMES.pipelineName });
+  shelf.put('billing-main-cicd', 'CREATE_COMPLETE');
+  aws.codepipeline
+    .on(ListPipelineExecutionsCommand, { pipelineName: 'aiproxy-main-pipeline' })
+    .resolves({
+      pipelineExecutionSummaries: [
+        {
+          pipelineExecutionId: 'exec-9',
+          status: 'Succeeded',
+          startTime: new Date('2026-01-15T09:31:00Z'),
+          sourceRevisions: [{ actionName: 'Source', revisionId: '3f2a9c1' }],
+        },
+      ],
+    });
+  aws.codepipeline
+    .on(ListPipelineExecutionsCommand, { pipelineName: NAMES.pipelineName })
+    .resolves({
+      pipelineExecutionSummaries: [
+        {
+          pipelineExecutionId: 'exec-2',
+          status: 'Failed',
+          startTime: new Date('2026-01-16T08:00:00Z'),
+        },
+      ],
+    });
+  dir = projectDir();
+});
+afterEach(() => {
+  aws.restore();
+  vi.unstubAllEnvs();
+});
+
+describe('list', () => {
+  it('shows this application’s branch pipelines with their last run, as a table', async () => {
+    const run = await runCommand(List, [], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^BRANCH +PIPELINE STACK +LAST RUN +APP STACK +PIPELINE$/);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${NAMES.slug} +CREATE_COMPLETE +Failed 2026-01-16 08:00 +- +${NAMES.pipelineName}$`,
+      ),
+    );
+    expect(lines[2]).toMatch(
+      /^main +UPDATE_COMPLETE +Succeeded 2026-01-15 09:31 +UPDATE_COMPLETE +aiproxy-main-pipeline$/,
+    );
+    expect(run.stdout).not.toContain('billing');
+  });
+
+  it('--json returns the same rows, with the commit each last run built', async () => {
+    const run = await runCommand(List, ['--json'], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    const json = JSON.parse(run.stdout) as { prefix: string; region: string; pipelines: unknown[] };
+    expect(json.prefix).toBe('aiproxy');
+    expect(json.region).toBe(REGION);
+    expect(json.pipelines).toEqual([
+      expect.objectContaining({
+        slug: NAMES.slug,
+        stackName: NAMES.pipelineStackName,
+        lastExecution: expect.objectContaining({ executionId: 'exec-2', status: 'Failed' }),
+        appStack: null,
+      }),
+      expect.objectContaining({
+        slug: 'main',
+        pipelineName: 'aiproxy-main-pipeline',
+        lastExecution: expect.objectContaining({ status: 'Succeeded', revision: '3f2a9c1' }),
+        appStack: { name: 'aiproxy-main-app', status: 'UPDATE_COMPLETE' },
+      }),
+    ]);
+  });
+
+  it('a pipeline that cannot be read does not hide the others', async () => {
+    aws.codepipeline
+      .on(ListPipelineExecutionsCommand, { pipelineName: NAMES.pipelineName })
+      .rejects(awsError('PipelineNotFoundException', 'no such pipeline'));
+
+    const run = await runCommand(List, [], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('no pipeline (yet)');
+    expect(run.stdout).toContain('Succeeded 2026-01-15 09:31');
+  });
+
+  it('--prefix lists another application’s pipelines', async () => {
+    aws.codepipeline
+      .on(ListPipelineExecutionsCommand, { pipelineName: 'billing-main-pipeline' })
+      .resolves({
+        pipelineExecutionSummaries: [],
+      });
+
+    const run = await runCommand(List, ['--prefix', 'billing'], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^main +CREATE_COMPLETE +never run +- +billing-main-pipeline$/m);
+  });
+
+  it('no branch pipelines yet: says how to make one', async () => {
+    const run = await runCommand(List, ['--prefix', 'empty'], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(
+      'No branch pipelines yet: `aiproxy deploy --branch NAME` makes one.',
+    );
+  });
+});
