@@ -16,6 +16,12 @@ export const SOFT_BREAK = '\u2028';
 /** A region's text with every denial-relevant wrap undone, and where each part came from. */
 export interface LogicalText {
   text: string;
+  /**
+   * Breaks after a line of the widest width left unglued because the next line reads like a
+   * line of its own: the line may have been cut there, or just be long. Each is the index of
+   * the piece after the break; {@link LayoutOptions.glue} gives the other reading.
+   */
+  doubtful: number[];
   /** Where each piece starts in `text`, in order. */
   starts: number[];
   lines: number[];
@@ -27,6 +33,12 @@ interface Piece {
   line: number;
   writer: LogWriter;
   hardBefore: boolean;
+  /** Terminal width of the physical line the piece ends. */
+  width: number;
+  /** The text before console prefixes were stripped, used when the piece is a cut line's tail. */
+  unprefixed: string;
+  /** A line number or frame was stripped: the piece starts a line of the original output. */
+  prefixed: boolean;
   /** Width to test for a fixed-width cut, when the piece is a table column slice. */
   columnWidth?: number;
   /** Length of the column part of the piece (its text minus the other columns). */
@@ -40,16 +52,27 @@ const MIN_WRAP_WIDTH = 12;
 // Table continuation rows start this deep (SAM's status-reason column starts past 70).
 const MIN_COLUMN_START = 16;
 
-// Lines that start a new log entry are never the tail of a wrapped message.
+// Lines that start a new log entry: never the tail of a word-wrapped message, and doubtful as
+// the tail of a cut one.
 const NEW_ENTRY = new RegExp(
   [
     String.raw`^(?:\[|\{|\}|\$ |\+ |# |> |={3}|-{3}`,
-    String.raw`|\d{1,4}[-/:.]\d|[A-Z][a-z]{2} [ \d]\d `,
+    String.raw`|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d `,
     String.raw`|Traceback |File "|Caused by|An error occurred \(|A client error \(`,
     String.raw`|(?:Error|ERROR|Warning|WARNING|WARN|INFO|DEBUG|FATAL|fatal|error|warning)\b`,
     String.raw`|[A-Z][A-Z0-9_]{3,}(?=[\s:|]))`,
   ].join(''),
 );
+
+// A line whose first word is followed by the rest of a denial sentence (`etObject on
+// resource: …`, `A (Service: Iam; …`): the tail of a line cut inside that word.
+const CONTINUES_DENIAL =
+  /^\S{1,200}?\s{0,4}(?:on\s+resource|because\s+no|with\s+an?\s+explicit|is\s+not\s+authori|\.?\s*Encoded\s+authori|\(Service:|status\s+code:|\(RequestToken:)/;
+
+// A line that reads like the start of a sentence (`Step 5/12 : …`, `Roles may not …`) or of a
+// tool's message (`denied: …`, `toomanyrequests: …`): after a line of the widest width it is
+// as likely a new line as the tail of a cut one.
+const LINE_START = /^(?:[A-Z][a-z]{1,20} [a-z0-9]|[a-z][\w.-]{1,30}: )/;
 
 /** Where the last column of a continuation row starts, or -1 when the row is not one. */
 function columnStart(text: string): number {
@@ -107,6 +130,9 @@ function rebuildColumns(lines: CleanLine[]): Piece[] {
         line: cell.line,
         writer: cell.writer,
         hardBefore: at === 0 ? head.hardBefore : false,
+        width: cell.width,
+        unprefixed: at === 0 ? head.text.slice(0, column) + slice : slice,
+        prefixed: at === 0 ? head.prefixed : false,
         columnWidth: width,
         columnLength: slice.length,
         cell: cellCount,
@@ -119,59 +145,107 @@ function rebuildColumns(lines: CleanLine[]): Piece[] {
 
 type Join = '' | typeof SOFT_BREAK | '\n';
 
-function joinBetween(before: Piece, after: Piece, width: number): Join {
-  if (after.hardBefore) return '\n';
-  if (before.text.trim() === '' || after.text.trim() === '') return '\n';
+/** The width a console copy cut the region's lines at, and whether more than one line says so. */
+interface WrapWidth {
+  width: number;
+  confirmed: boolean;
+}
+
+interface Decision {
+  join: Join;
+  /** The break may also be a fixed-width cut: glued in the other reading. */
+  doubtful: boolean;
+}
+
+const certain = (join: Join): Decision => ({ join, doubtful: false });
+
+function joinBetween(before: Piece, after: Piece, wrap: WrapWidth): Decision {
+  if (after.hardBefore) return certain('\n');
+  if (before.text.trim() === '' || after.text.trim() === '') return certain('\n');
   const inColumn = before.cell !== undefined && before.cell === after.cell;
   // A table row next to ordinary text, or a new row: a real break.
-  if (!inColumn && (before.cell !== undefined || after.cell !== undefined)) {
-    return '\n';
-  }
-  if (!inColumn && NEW_ENTRY.test(after.text)) return '\n';
+  if (!inColumn && (before.cell !== undefined || after.cell !== undefined)) return certain('\n');
 
-  const length = inColumn ? (before.columnLength ?? 0) : before.text.length;
-  const limit = inColumn ? (before.columnWidth ?? 0) : width;
-  if (limit >= MIN_WRAP_WIDTH && length === limit) return '';
+  const newEntry = !inColumn && NEW_ENTRY.test(after.text);
+  if (inColumn) {
+    const width = before.columnWidth ?? 0;
+    if (width >= MIN_WRAP_WIDTH && before.columnLength === width) return certain('');
+  } else if (wrap.width >= MIN_WRAP_WIDTH && before.width === wrap.width && !after.prefixed) {
+    // A cut that fell on a space: gluing restores the text exactly.
+    if (/^\s/.test(after.unprefixed)) return certain('');
+    // A lone fragment, or one that goes on with a denial sentence, is a cut's tail; so is any
+    // line when other lines confirm the width, unless it reads like a line of its own.
+    const fragment = !/\s/.test(after.text.trim()) || CONTINUES_DENIAL.test(after.text);
+    if (!newEntry && (fragment || (wrap.confirmed && !LINE_START.test(after.text)))) {
+      return certain('');
+    }
+    return { join: newEntry ? '\n' : SOFT_BREAK, doubtful: true };
+  }
+  if (newEntry) return certain('\n');
   // Python's textwrap (SAM) breaks after a hyphen inside a word and drops nothing.
-  if (/[A-Za-z0-9]-$/.test(before.text) && /^[A-Za-z0-9]/.test(after.text)) return '';
-  return SOFT_BREAK;
+  if (/[A-Za-z0-9]-$/.test(before.text) && /^[A-Za-z0-9]/.test(after.text)) return certain('');
+  return certain(SOFT_BREAK);
 }
 
 /**
- * Joins a region's clean lines into one text. The fixed-width cut is detected as the widest
- * line that continues onto a next one: a console copy never exceeds its width, and a line cut
- * there continues on the next. Lines that start a new entry (a timestamp, `[Container]`, a
- * level) are never glued.
+ * The widest line that continues onto a next one: a console copy never exceeds its width, and
+ * a line it cut there continues on the next. Confirmed when two or more lines have it.
  */
-export function layoutLines(lines: CleanLine[]): LogicalText {
-  const pieces = rebuildColumns(lines);
+function wrapWidthOf(pieces: Piece[]): WrapWidth {
   let width = 0;
+  let lines = 0;
   for (let at = 0; at + 1 < pieces.length; at++) {
     const piece = pieces[at] as Piece;
     const next = pieces[at + 1] as Piece;
-    if (piece.cell === undefined && !next.hardBefore && next.text.trim() !== '') {
-      width = Math.max(width, piece.text.length);
+    if (piece.cell !== undefined || next.hardBefore || next.text.trim() === '') continue;
+    if (piece.width > width) {
+      width = piece.width;
+      lines = 0;
     }
+    if (piece.width === width) lines++;
   }
+  return { width, confirmed: lines >= 2 };
+}
+
+/** How {@link layoutLines} reads doubtful breaks. */
+export interface LayoutOptions {
+  /** Doubtful breaks (from {@link LogicalText.doubtful}) to read as cuts and glue. */
+  glue?: ReadonlySet<number>;
+}
+
+/**
+ * Joins a region's clean lines into one text: glued where a console copy cut them at a fixed
+ * width, with a soft break where a tool may have word-wrapped them, with a newline where a new
+ * entry starts (a timestamp, `[Container]`, a level) or a break is certain.
+ */
+export function layoutLines(lines: CleanLine[], options: LayoutOptions = {}): LogicalText {
+  const pieces = rebuildColumns(lines);
+  const wrap = wrapWidthOf(pieces);
 
   const parts: string[] = [];
   const starts: number[] = [];
   const lineNumbers: number[] = [];
   const writers: LogWriter[] = [];
+  const doubtful: number[] = [];
   let offset = 0;
   pieces.forEach((piece, at) => {
+    let text = piece.text;
     if (at > 0) {
-      const join = joinBetween(pieces[at - 1] as Piece, piece, width);
+      const decision = joinBetween(pieces[at - 1] as Piece, piece, wrap);
+      if (decision.doubtful) doubtful.push(at);
+      const join = decision.doubtful && options.glue?.has(at) === true ? '' : decision.join;
+      // The tail of a cut line starts mid-text: what looked like a console prefix is content.
+      if (join === '' && piece.cell === undefined) text = piece.unprefixed;
       parts.push(join);
       offset += join.length;
     }
     starts.push(offset);
     lineNumbers.push(piece.line);
     writers.push(piece.writer);
-    parts.push(piece.text);
-    offset += piece.text.length;
+    parts.push(text);
+    offset += text.length;
   });
-  return { text: parts.join(''), starts, lines: lineNumbers, writers };
+  return { text: parts.join(''), doubtful, starts, lines: lineNumbers, writers };
 }
 
 /** The index of the piece holding `offset` in a laid-out text. */

@@ -49,18 +49,19 @@ const ACTION = /(?:(null|None)(?![\w:])|([A-Za-z0-9][A-Za-z0-9-]{0,63}:[A-Za-z0-
 const ON_RESOURCE = /\s{0,8}on\s{0,8}resource\s{0,4}:?\s{0,8}/y;
 const POLICY_KIND = String.raw`(identity-based\s{0,4}polic(?:y|ies)|resource-based\s{0,4}polic(?:y|ies)|permissions\s{0,4}boundar(?:y|ies)|session\s{0,4}polic(?:y|ies)|service\s{0,4}control\s{0,4}polic(?:y|ies)|resource\s{0,4}control\s{0,4}polic(?:y|ies)|VPC\s{0,4}endpoint\s{0,4}polic(?:y|ies))`;
 const IMPLICIT = new RegExp(
-  String.raw`[\s.,]{0,8}because\s{0,4}no\s{0,4}(?:applicable\s{0,4})?${POLICY_KIND}?(?:\s{0,4}allows?\s{0,4}the\s{0,4}[\w:*-]{1,200}?\s{0,4}action)?`,
+  String.raw`[\s.,]{0,8}because\s{0,4}no\s{0,4}(?:applicable\s{0,4})?${POLICY_KIND}?(?:\s{0,4}allows?\s{0,4}the\s{0,4}[\w:*\u2028-]{1,200}?\s{0,4}action)?`,
   'y',
 );
 const EXPLICIT = new RegExp(
   String.raw`[\s.,]{0,8}with\s{0,4}an?\s{0,4}explicit\s{0,4}deny(?:\s{0,4}in\s{0,4}(?:an?\s{0,4}|the\s{0,4})?${POLICY_KIND})?(?:\s{0,4}:\s{0,4}(arn:[^\s"'\\]{1,1600}))?`,
   'y',
 );
-const ENCODED = /[\s.]{0,8}Encoded\s{0,4}authori[sz]ation\s{0,4}failure\s{0,4}message\s{0,4}:/y;
+// The encoded message follows the sentence, after a period, on the same line.
+const ENCODED = /[^\n]{0,160}?Encoded\s{0,4}authori[sz]ation/y;
 
 const TOKEN_STOP = /[\s"'`\\<>]/;
 const RESOURCE_TYPE_WORD = /^[a-z][a-z-]{1,30}$/;
-const KEYWORD = /^(?:because|with|on|and|status|\(Service:|Encoded)/;
+const KEYWORD = /^(?:(?:because|with|on|and|status)(?![\w-])|\(Service:|Encoded)/;
 
 function policyTypeOf(phrase: string | undefined): PolicyType | null {
   if (phrase === undefined) return null;

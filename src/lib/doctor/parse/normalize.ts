@@ -17,6 +17,18 @@ export interface CleanLine {
    * return inside one physical line. Such a break is never read as a wrap.
    */
   hardBefore: boolean;
+  /**
+   * How many columns the physical line took on a terminal (control sequences take none): the
+   * width a console copy cut it at, when it was cut.
+   */
+  width: number;
+  /** The text before console prefixes were stripped: what a cut line's tail really starts with. */
+  unprefixed: string;
+  /**
+   * Whether a line number or a frame was stripped: such a line starts a line of the original
+   * output (a terminal cut's tail has neither).
+   */
+  prefixed: boolean;
 }
 
 // Colour codes written out as text: syslog's `#033[31m`, and the escaped forms a JSON or
@@ -29,8 +41,8 @@ const HAS_ESCAPE = /\\(?:["'\\/bfnrt]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})/;
 // A JSON log line holding a Python repr holding a JSON body is three layers deep.
 const MAX_ESCAPE_LAYERS = 3;
 
-// Console copies number their lines: `  12\t…` (cat -n), `12 | …`, `12: …`, `12  …`.
-const LINE_NUMBER = /^ {0,8}\d{1,7}(?:\t| {0,2}[|│:] ?| {2,})/;
+// Console copies number their lines: `  12\t…` (cat -n), `12 | …`, `12: …`.
+const LINE_NUMBER = /^ {0,8}\d{1,7}(?:\t| {0,2}[|│] ?|: )/;
 // Terraform draws `│ ` before each line of an error block; sops writes `| `.
 const FRAME = /^\s{0,16}(?:- )?[│┃|] ?/;
 // Unicode line and paragraph separators would read as breaks; the parser uses U+2028 itself.
@@ -76,29 +88,90 @@ function stripPrefixes(text: string, first: boolean): string {
 // eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
+// Log shippers wrap each line in a record: Docker's json-file `{"log":…,"stream":…,"time":…}`,
+// CloudWatch exports `{"timestamp":…,"message":…}`. Unwrapped only when every other field is
+// shipper metadata: an application's own JSON (`{"msg":…,"error":"AccessDenied…"}`) is kept.
+const BODY_FIELDS = ['log', 'message'] as const;
+const SHIPPER_FIELDS = new Set([
+  'log',
+  'message',
+  'stream',
+  'time',
+  'timestamp',
+  '@timestamp',
+  'ingestionTime',
+  'eventId',
+  'logStreamName',
+  'logGroupName',
+  'tag',
+  'source',
+  'container_id',
+  'container_name',
+  'attrs',
+]);
+const MAX_RECORD = 1 << 20;
+const MAX_RECORD_LAYERS = 3;
+
+function unwrapRecord(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed.length > MAX_RECORD || !trimmed.startsWith('{') || !trimmed.endsWith('}')) {
+    return null;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(trimmed);
+  } catch {
+    return null;
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return null;
+  const fields = record as Record<string, unknown>;
+  if (!Object.keys(fields).every((key) => SHIPPER_FIELDS.has(key))) return null;
+  const body = BODY_FIELDS.map((key) => fields[key]).find((value) => typeof value === 'string');
+  return typeof body === 'string' ? body.replace(/\r?\n$/, '') : null;
+}
+
+/** The line a shipper's JSON record (or a record of a record) carries, else the line itself. */
+export function unwrapRecords(text: string): string {
+  let current = text;
+  for (let layer = 0; layer < MAX_RECORD_LAYERS; layer++) {
+    const body = unwrapRecord(current);
+    if (body === null) break;
+    current = body;
+  }
+  return current;
+}
+
 /**
  * Cleans one physical line. It may come back as several lines when it held escaped newlines
  * (a Python bytes repr, a JSON string with `\n`); all of them keep the physical line number.
  * Most lines hold none of the disguises, so each step first checks that it has work to do.
  */
 export function cleanLine(raw: string, line: number, writer?: LogWriter): CleanLine[] {
-  let text = raw.includes('[') ? raw.replace(LITERAL_ANSI, '') : raw;
-  const agent = writer ?? (text.includes('[Container] ') && isAgentLine(text) ? 'aws' : 'build');
-  if (text.includes('\r')) text = text.replace(/\r$/, '').replace(/\r/g, '\n');
-  if (text.includes('\\')) text = unescapeLayers(text);
-  if (HAS_CONTROL.test(text)) text = stripControl(text);
+  let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (text.includes('{')) text = unwrapRecords(text);
+  if (text.includes('[')) text = text.replace(LITERAL_ANSI, '');
+  if (HAS_CONTROL.test(text)) text = stripControl(text.replace(/\r/g, '\n'));
+  // Colour codes take no room on a terminal: this is the width a console copy cut at.
+  const width = text.length;
+  const agent = writer ?? (CODEBUILD_AGENT.test(text) ? 'aws' : 'build');
+  if (text.includes('\\')) {
+    text = unescapeLayers(text);
+    if (HAS_CONTROL.test(text)) text = stripControl(text.replace(/\r/g, '\n'));
+  }
   if (text.includes('\u2028') || text.includes('\u2029') || text.includes('\u0085')) {
     text = text.replace(UNICODE_BREAKS, ' ');
   }
 
-  return text.split('\n').map((part, index) => ({
-    text: stripPrefixes(part, index === 0),
-    line,
-    writer: agent,
-    hardBefore: index > 0,
-  }));
-}
-
-function isAgentLine(text: string): boolean {
-  return CODEBUILD_AGENT.test(stripControl(text));
+  return text.split('\n').map((part, index) => {
+    const stripped = stripPrefixes(part, index === 0);
+    return {
+      text: stripped,
+      line,
+      writer: agent,
+      hardBefore: index > 0,
+      width,
+      unprefixed: part,
+      prefixed: stripped !== part,
+    };
+  });
 }

@@ -11,6 +11,7 @@ import { findEnvelopes, type Envelope } from './envelopes.js';
 import { layoutLines, pieceAt } from './layout.js';
 import { findStatements, type Statement } from './messages.js';
 import { cleanLine, type CleanLine } from './normalize.js';
+import { parsePrincipal } from './principal.js';
 
 /** The fields of one denial occurrence, as printed. */
 export interface DenialFields {
@@ -34,6 +35,8 @@ export interface Occurrence {
 }
 
 const MAX_FIELD = 2048;
+// Doubtful breaks tried one by one in a region; a region with more keeps the rest as breaks.
+const MAX_DOUBTS = 16;
 
 function field(value: string | null): string | null {
   if (value === null) return null;
@@ -111,6 +114,29 @@ function clusters(envelopes: Envelope[]): Envelope[][] {
   return groups;
 }
 
+// What a well-formed resource looks like: an ARN with all six parts, `*`, `role NAME`.
+const WHOLE_RESOURCE = /^(?:arn:[^:\s]+:[^:\s]*:[^:\s]*:[^:\s]*:\S|\*$|[a-z][a-z-]{1,30} \S)/;
+
+/**
+ * How much a reading of a region tells: denials first, then the fields they carry, well-formed
+ * ones (a principal AWS could print, a whole ARN) above fragments.
+ */
+function score(found: { fields: DenialFields }[]): number {
+  let total = 0;
+  for (const { fields } of found) {
+    total += 100;
+    if (fields.principal !== null) {
+      total += parsePrincipal(fields.principal).principalType === null ? 1 : 2;
+    }
+    if (fields.resource !== null) total += WHOLE_RESOURCE.test(fields.resource) ? 2 : 1;
+    for (const value of [fields.action, fields.policyType, fields.deny, fields.policyArn]) {
+      if (value !== null) total += 1;
+    }
+    if (fields.encoded) total += 1;
+  }
+  return total;
+}
+
 /** Pairs sentences with wrappers in a laid-out text; offsets are into that text. */
 export function readOccurrences(text: string): { start: number; fields: DenialFields }[] {
   const statements = findStatements(text);
@@ -154,9 +180,31 @@ export function parseRegion(text: string, firstLine: number, writer?: LogWriter)
   text.split('\n').forEach((raw, index) => {
     lines.push(...cleanLine(raw, firstLine + index, writer));
   });
-  const layout = layoutLines(lines);
+  let layout = layoutLines(lines);
+  let found = readOccurrences(layout.text);
+  let best = score(found);
+  // A line of the widest width followed by one that reads like a line of its own may have
+  // been cut there, or just be long. Each such break is glued if that reads more (a sentence
+  // whose keyword the cut split, a reason clause after a split resource); on a tie the line is
+  // taken as it stands. Two passes, as one glue can make another worth it.
+  let glue = new Set<number>();
+  const doubts = layout.doubtful.slice(0, MAX_DOUBTS);
+  for (let pass = 0; pass < 2 && doubts.length > 0; pass++) {
+    let changed = false;
+    for (const doubt of doubts) {
+      if (glue.has(doubt)) continue;
+      const trial = new Set(glue).add(doubt);
+      const glued = layoutLines(lines, { glue: trial });
+      const gluedFound = readOccurrences(glued.text);
+      const gluedScore = score(gluedFound);
+      if (gluedScore > best) {
+        [glue, layout, found, best, changed] = [trial, glued, gluedFound, gluedScore, true];
+      }
+    }
+    if (!changed) break;
+  }
 
-  return readOccurrences(layout.text).map(({ start, fields }) => {
+  return found.map(({ start, fields }) => {
     const piece = pieceAt(layout, start);
     return {
       fields: sanitize(fields),

@@ -21,6 +21,9 @@ export const TRIGGERS: readonly string[] = [
   'zed to',
   // EC2's UnauthorizedOperation code.
   'Unauth',
+  // The reason clause: "identity-based"/"resource-based policy", "with an explicit deny".
+  'y-base',
+  'xplici',
 ];
 
 const NEEDLES = TRIGGERS.map((trigger) => Buffer.from(trigger, 'latin1'));
