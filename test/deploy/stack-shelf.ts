@@ -9,7 +9,9 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ListStacksCommand,
-  type CloudFormationClient,
+  type CloudFormationClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   type StackEvent,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
@@ -28,7 +30,11 @@ interface ShelvedStack {
   deleting: boolean;
 }
 
-type CloudFormationStub = AwsStub<object, object, CloudFormationClient['config']>;
+type CloudFormationStub = AwsStub<
+  ServiceInputTypes,
+  ServiceOutputTypes,
+  CloudFormationClientResolvedConfig
+>;
 
 /** Several stacks behind one mocked client; every call is recorded by the mock. */
 export class StackShelf {
@@ -135,7 +141,7 @@ export class StackShelf {
     stack.deleting = false;
     const failure = stack.failNextDelete;
     if (failure !== undefined) {
-      stack.failNextDelete = undefined;
+      delete stack.failNextDelete;
       this.record(stack, failure.logicalId, failure.resourceType, 'DELETE_FAILED', failure.reason);
       stack.status = 'DELETE_FAILED';
     } else {
