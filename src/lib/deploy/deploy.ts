@@ -154,7 +154,10 @@ export function roleRefusal(
  * Without either, the change set would fail on an import that does not exist; say it first.
  */
 function checkConnection(plan: PipelineTemplatePlan, preflight: PreflightResult, prefix: string) {
-  if (plan.connectionArn !== null || preflight.global.connectionArn !== undefined) return;
+  const { global } = preflight;
+  if (plan.connectionArn !== null || global.connectionArn !== undefined) return;
+  // Without outputs to read, the import is CloudFormation's to resolve (or to refuse, naming it).
+  if (global.outputsSource === 'names') return;
   throw new InputError(
     'NO_SOURCE_CONNECTION',
     `No source connection: the project config names none and the global stack ${preflight.global.stackName} has no ConnectionArn output.`,

@@ -29,6 +29,11 @@ export interface GlobalStackInfo {
   /** Absent from stacks set up without a connection. */
   connectionArn?: string;
   developerPolicyArn: string;
+  /**
+   * `stack`: the ARNs come from the stack's outputs. `names`: it reported none (moto does not,
+   * for stacks made by change sets) and the ARNs were built from the fixed global names.
+   */
+  outputsSource: 'stack' | 'names';
   /** The template version the stack records; undefined when neither marker is readable. */
   version: number | undefined;
   /** Where the version came from. */
@@ -176,6 +181,7 @@ export async function readGlobalStack(
     pipelineRoleArn,
     ...(connectionArn ? { connectionArn } : {}),
     developerPolicyArn,
+    outputsSource: Object.keys(out).length === 0 ? 'names' : 'stack',
     version: marker.version,
     versionSource: marker.source,
   };
