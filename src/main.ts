@@ -11,6 +11,10 @@ import { formatError } from './lib/ui/error-output.js';
 
 /** Runs the CLI with `argv` and sets `process.exitCode`; never throws. */
 export async function main(argv: string[]): Promise<void> {
+  // The AWS SDK warns on every run under Node 20 about its own future releases; aiproxy pins
+  // SDK versions that support Node 20, so the warning is noise to the user (engines says 20.17+).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
   const json = argv.includes('--json');
   const verbose = argv.includes('--verbose');
 
