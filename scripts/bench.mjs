@@ -16,7 +16,17 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZE_MB = Number(process.env.BENCH_MB ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LOG = join(ROOT, '.bench', `codebuild-${SIZE_MB}mb.log`);
-const GREP = ['grep', '-c', '-F', '-e', 'not authorized', '-e', 'AccessDenied', '-e', 'Access Denied'];
+const GREP = [
+  'grep',
+  '-c',
+  '-F',
+  '-e',
+  'not authorized',
+  '-e',
+  'AccessDenied',
+  '-e',
+  'Access Denied',
+];
 const DOCTOR = ['node', join(ROOT, 'bin/run.js'), 'doctor', '--log-file'];
 // One denial every this many lines on average: "scattered".
 const DENIAL_EVERY = 40_000;
@@ -44,12 +54,14 @@ function timestamp(second) {
 const NOISE = [
   () => `npm WARN deprecated inflight@1.0.6: This module is not supported, and leaks memory.`,
   () => `added ${Math.floor(random() * 2000)} packages, and audited 1533 packages in 42s`,
-  () => `    at Object.<anonymous> (/codebuild/output/src${hex(8)}/src/node_modules/jest/build/index.js:12:3)`,
+  () =>
+    `    at Object.<anonymous> (/codebuild/output/src${hex(8)}/src/node_modules/jest/build/index.js:12:3)`,
   () => `Step ${Math.floor(random() * 12)}/12 : RUN pip install -r requirements.txt`,
   () => ` ---> Running in ${hex(12)}`,
   () => `Collecting boto3==1.34.${Math.floor(random() * 100)} (from -r requirements.txt (line 3))`,
   () => `PASS src/components/Button${Math.floor(random() * 100)}.test.tsx (5.123 s)`,
-  () => `{"level":"info","ts":1635238509.${hex(4)},"msg":"reconciled","name":"web","namespace":"default"}`,
+  () =>
+    `{"level":"info","ts":1635238509.${hex(4)},"msg":"reconciled","name":"web","namespace":"default"}`,
   () => `${hex(12)}: Pushed`,
   () => `#12 [build 4/9] COPY package.json package-lock.json ./`,
   () => `webpack 5.91.0 compiled successfully in ${Math.floor(random() * 9000)} ms`,
@@ -60,7 +72,8 @@ const DENIALS = [
     `An error occurred (AccessDeniedException) when calling the GetParameter operation: User: arn:aws:sts::111122223333:assumed-role/build-role-${n % 7}/AWSCodeBuild-${hex(8)} is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:eu-west-1:111122223333:parameter/app/${n % 5} because no identity-based policy allows the ssm:GetParameter action`,
   (n) =>
     `denied: User: arn:aws:sts::111122223333:assumed-role/build-role-${n % 7}/AWSCodeBuild-${hex(8)} is not authorized to perform: ecr:InitiateLayerUpload on resource: arn:aws:ecr:eu-west-1:111122223333:repository/app-${n % 3}`,
-  () => `upload failed: ./dist/app.js to s3://assets/app.js An error occurred (AccessDenied) when calling the PutObject operation: Access Denied`,
+  () =>
+    `upload failed: ./dist/app.js to s3://assets/app.js An error occurred (AccessDenied) when calling the PutObject operation: Access Denied`,
 ];
 
 async function generate() {
@@ -76,7 +89,9 @@ async function generate() {
       if (random() < 1 / DENIAL_EVERY) {
         batch.push(pick(DENIALS)(denials++));
       } else if (line % 9 === 0) {
-        batch.push(`[Container] ${timestamp(line)} Running command ${pick(['npm ci', 'npm test', 'docker build .'])}`);
+        batch.push(
+          `[Container] ${timestamp(line)} Running command ${pick(['npm ci', 'npm test', 'docker build .'])}`,
+        );
       } else {
         batch.push(pick(NOISE)());
       }
@@ -168,10 +183,15 @@ async function main() {
     const rss = Math.max(...runs.map((r) => r.rssKiB));
     return { name, seconds, best, mbps: megabytes / seconds, rss };
   };
-  const rows = [row('grep -c -F (3 patterns)', results.grep), row('aiproxy doctor --json', results.doctor)];
+  const rows = [
+    row('grep -c -F (3 patterns)', results.grep),
+    row('aiproxy doctor --json', results.doctor),
+  ];
 
   console.log(`\nlog: ${LOG}  ${megabytes.toFixed(0)} MiB, ${report.source.lines} lines`);
-  console.log(`doctor: ${report.denials.length} distinct denials, ${occurrences} occurrences; grep: ${results.grep[0].stdout.trim()} matching lines\n`);
+  console.log(
+    `doctor: ${report.denials.length} distinct denials, ${occurrences} occurrences; grep: ${results.grep[0].stdout.trim()} matching lines\n`,
+  );
   console.log('| command                  | median s | best s |  MiB/s | peak RSS MiB |');
   console.log('|--------------------------|---------:|-------:|-------:|-------------:|');
   for (const r of rows) {
@@ -180,7 +200,9 @@ async function main() {
     );
   }
   const [grep, doctor] = rows;
-  console.log(`\nratio doctor/grep throughput: ${(doctor.mbps / grep.mbps).toFixed(2)} (>= 1 means doctor is at least as fast)`);
+  console.log(
+    `\nratio doctor/grep throughput: ${(doctor.mbps / grep.mbps).toFixed(2)} (>= 1 means doctor is at least as fast)`,
+  );
   console.log(`doctor peak RSS: ${(doctor.rss / 1024).toFixed(1)} MiB (goal < 150 MiB)`);
 }
 

@@ -264,6 +264,6 @@ export const syntheticDenialArb: fc.Arbitrary<SyntheticDenial> = fc
         deny: reason.deny,
         encoded,
         count: 1,
-      } as ExpectedDenial,
+      },
     };
   });

@@ -69,18 +69,27 @@ function isDenialCode(code: string | undefined): boolean {
   return code !== undefined && DENIAL_CODE.test(code);
 }
 
+/**
+ * `needle`'s first position in `text[from, from + limit)`, or -1. Searches never run to the end
+ * of the text: a region full of unclosed wrappers would make that quadratic.
+ */
+function indexWithin(text: string, needle: string, from: number, limit: number): number {
+  const found = text.slice(from, from + limit + needle.length).indexOf(needle);
+  return found === -1 ? -1 : from + found;
+}
+
 /** Where the message after a prefix wrapper ends: at the next real line break. */
 function messageEnd(text: string, from: number): number {
   let cursor = from;
   while (cursor < text.length && cursor - from < 16 && /\s/.test(text[cursor] as string)) cursor++;
-  const newline = text.indexOf('\n', cursor);
-  const limit = Math.min(text.length, cursor + MAX_BODY);
-  return newline === -1 || newline > limit ? limit : newline;
+  const newline = indexWithin(text, '\n', cursor, MAX_BODY);
+  return newline === -1 ? Math.min(text.length, cursor + MAX_BODY) : newline;
 }
 
 function lineStartBefore(text: string, at: number, max: number): number {
-  const newline = text.lastIndexOf('\n', at - 1);
-  return Math.max(newline + 1, at - max, 0);
+  const from = Math.max(0, at - max);
+  const newline = text.slice(from, at).lastIndexOf('\n');
+  return newline === -1 ? from : from + newline + 1;
 }
 
 function prefixEnvelope(
@@ -135,8 +144,8 @@ function findGoErrors(text: string, found: Envelope[]): void {
 
   for (const match of text.matchAll(GO_V1_CODE)) {
     const codeEnd = match.index + match[0].length;
-    const status = text.indexOf('status code:', codeEnd);
-    if (status === -1 || status - codeEnd > MAX_BODY) continue;
+    const status = indexWithin(text, 'status code:', codeEnd, MAX_BODY);
+    if (status === -1) continue;
     const line = GO_V1_STATUS.exec(text.slice(status, status + 80));
     if (line === null) continue;
     const statusEnd = status + line[0].length;
@@ -222,8 +231,8 @@ function findCloudFormationErrors(text: string, found: Envelope[]): void {
   }
   for (const match of text.matchAll(CFN_HANDLER)) {
     const headerEnd = match.index + match[0].length;
-    const token = text.indexOf('(RequestToken:', headerEnd);
-    const closed = token !== -1 && token - headerEnd <= MAX_BODY;
+    const token = indexWithin(text, '(RequestToken:', headerEnd, MAX_BODY);
+    const closed = token !== -1;
     const handlerCode = closed ? CFN_HANDLER_CODE.exec(text.slice(token, token + 300)) : null;
     const bodyEnd = closed ? token : messageEnd(text, headerEnd);
     found.push({

@@ -292,16 +292,29 @@ function readPermissionSentences(text: string, found: Statement[]): void {
 }
 
 function readEc2Sentences(text: string, found: Statement[]): void {
+  const iamStarts = found.map((statement) => statement.start).sort((a, b) => a - b);
   for (const match of text.matchAll(EC2_SENTENCE)) {
     const end = match.index + match[0].length;
     // Newer EC2 API versions follow with the clear-text IAM sentence, which carries it all.
-    const clearText = found.some((other) => other.start >= end && other.start - end <= 16);
-    if (clearText) continue;
+    const next = iamStarts[firstAtOrAfter(iamStarts, end)];
+    if (next !== undefined && next - end <= 16) continue;
     const statement = emptyStatement(match.index, end);
     statement.encoded = followedByEncoded(text, end);
     statement.weak = true;
     found.push(statement);
   }
+}
+
+/** The index of the first value >= `at` in ascending `values`. */
+function firstAtOrAfter(values: number[], at: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((values[middle] as number) < at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function readS3ForLambda(text: string, found: Statement[]): void {

@@ -37,11 +37,35 @@ export interface Occurrence {
 const MAX_FIELD = 2048;
 // Doubtful breaks tried one by one in a region; a region with more keeps the rest as breaks.
 const MAX_DOUBTS = 16;
+// No wrapper's body is longer than this (see envelopes.ts).
+const MAX_BODY_REACH = 4096;
 
 function field(value: string | null): string | null {
   if (value === null) return null;
   const single = toSingleLine(value).slice(0, MAX_FIELD);
   return single === '' ? null : single;
+}
+
+/** The wrappers whose message a statement is, nearest first. `envelopes` are sorted by start. */
+function holdersOf(statement: Statement, byBodyStart: Envelope[]): Envelope[] {
+  // Bodies are at most a few thousand characters: only wrappers starting that far back can
+  // hold the statement, found by binary search, so pairing stays linear on a flood of them.
+  let low = 0;
+  let high = byBodyStart.length;
+  const earliest = statement.start - MAX_BODY_REACH;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((byBodyStart[middle] as Envelope).bodyStart < earliest) low = middle + 1;
+    else high = middle;
+  }
+  const holders: Envelope[] = [];
+  for (let at = low; at < byBodyStart.length; at++) {
+    const envelope = byBodyStart[at] as Envelope;
+    if (envelope.bodyStart > statement.start) break;
+    if (holds(envelope, statement)) holders.push(envelope);
+  }
+  const distance = (envelope: Envelope): number => Math.abs(envelope.start - statement.start);
+  return holders.sort((a, b) => distance(a) - distance(b));
 }
 
 function holds(envelope: Envelope, statement: Statement): boolean {
@@ -97,6 +121,37 @@ function sanitize(fields: DenialFields): DenialFields {
   };
 }
 
+/** Intervals merged and sorted, for overlap questions in logarithmic time. */
+class Intervals {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor(intervals: (readonly [number, number])[]) {
+    const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+    for (const [start, end] of sorted) {
+      const last = this.ends.length - 1;
+      if (last >= 0 && start <= (this.ends[last] as number)) {
+        this.ends[last] = Math.max(this.ends[last] as number, end);
+      } else {
+        this.starts.push(start);
+        this.ends.push(end);
+      }
+    }
+  }
+
+  /** Whether [start, end) overlaps any interval. */
+  overlaps(start: number, end: number): boolean {
+    let low = 0;
+    let high = this.starts.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.ends[middle] as number) <= start) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.starts.length && (this.starts[low] as number) < end;
+  }
+}
+
 /** Groups wrappers of one error (the CLI line and the JSON body it quotes) into clusters. */
 function clusters(envelopes: Envelope[]): Envelope[][] {
   const groups: Envelope[][] = [];
@@ -117,14 +172,27 @@ function clusters(envelopes: Envelope[]): Envelope[][] {
 // What a well-formed resource looks like: an ARN with all six parts, `*`, `role NAME`.
 const WHOLE_RESOURCE = /^(?:arn:[^:\s]+:[^:\s]*:[^:\s]*:[^:\s]*:\S|\*$|[a-z][a-z-]{1,30} \S)/;
 
+/** One occurrence read from a laid-out text, at an offset into it. */
+interface Found {
+  start: number;
+  fields: DenialFields;
+  /** A wrapper with no sentence: a denial with no detail. */
+  bare: boolean;
+}
+
 /**
- * How much a reading of a region tells: denials first, then the fields they carry, well-formed
- * ones (a principal AWS could print, a whole ARN) above fragments.
+ * How much a reading of a region tells: sentences and the fields they carry, well-formed ones
+ * (a principal AWS could print, a whole ARN) above fragments. A wrapper with no sentence counts
+ * little: a cut that splits a sentence away from its wrapper makes one.
  */
-function score(found: { fields: DenialFields }[]): number {
+function score(found: Found[]): number {
   let total = 0;
-  for (const { fields } of found) {
-    total += 100;
+  for (const { fields, bare } of found) {
+    if (bare) {
+      total += 1;
+      continue;
+    }
+    total += 10;
     if (fields.principal !== null) {
       total += parsePrincipal(fields.principal).principalType === null ? 1 : 2;
     }
@@ -138,35 +206,34 @@ function score(found: { fields: DenialFields }[]): number {
 }
 
 /** Pairs sentences with wrappers in a laid-out text; offsets are into that text. */
-export function readOccurrences(text: string): { start: number; fields: DenialFields }[] {
+export function readOccurrences(text: string): Found[] {
   const statements = findStatements(text);
   const envelopes = findEnvelopes(text);
   const used = new Set<Envelope>();
-  const found: { start: number; fields: DenialFields }[] = [];
+  const found: Found[] = [];
 
+  const byBodyStart = [...envelopes].sort((a, b) => a.bodyStart - b.bodyStart);
   for (const statement of statements) {
-    const holders = envelopes
-      .filter((envelope) => holds(envelope, statement))
-      .sort((a, b) => Math.abs(a.start - statement.start) - Math.abs(b.start - statement.start));
+    const holders = holdersOf(statement, byBodyStart);
     if (statement.weak && holders.length === 0 && !statement.encoded) continue;
     holders.forEach((envelope) => used.add(envelope));
     const opener = holders.find((envelope) => envelope.placement === 'before');
     const start = Math.min(statement.start, opener?.start ?? statement.start);
-    found.push({ start, fields: fieldsOf(statement, holders) });
+    found.push({ start, fields: fieldsOf(statement, holders), bare: false });
   }
 
   // A wrapper that overlaps a sentence or a used wrapper belongs to that denial already.
-  const taken = [
+  const taken = new Intervals([
     ...statements.map((statement) => [statement.start, statement.end] as const),
     ...[...used].map((envelope) => [envelope.start, envelope.end] as const),
-  ];
+  ]);
   const bare = envelopes.filter((envelope) => !used.has(envelope));
   for (const cluster of clusters(bare)) {
     if (!cluster.some((envelope) => envelope.denial)) continue;
     const start = Math.min(...cluster.map((envelope) => envelope.start));
     const end = Math.max(...cluster.map((envelope) => envelope.end));
-    if (taken.some(([from, to]) => from < end && start < to)) continue;
-    found.push({ start, fields: bareFields(cluster) });
+    if (taken.overlaps(start, end)) continue;
+    found.push({ start, fields: bareFields(cluster), bare: true });
   }
   return found.sort((left, right) => left.start - right.start);
 }

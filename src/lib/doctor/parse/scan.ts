@@ -75,7 +75,8 @@ class LogScanner {
   private lineLength = 0;
   private lastByte = -1;
   private utf16: TextDecoder | null = null;
-  private firstChunk = true;
+  /** The first bytes, until there are enough to tell the encoding; then null. */
+  private head: Buffer | null = Buffer.alloc(0);
   private readonly notes = new Map<string, string>();
 
   constructor(options: ScanOptions) {
@@ -87,8 +88,12 @@ class LogScanner {
     if (input.length === 0) return;
     this.bytes += input.length;
     let chunk = input;
-    if (this.firstChunk) {
-      this.firstChunk = false;
+    if (this.head !== null) {
+      // The encoding is told from the first four bytes, which may come in several chunks.
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < 4) return;
+      chunk = this.head;
+      this.head = null;
       this.detectEncoding(chunk);
     }
     if (this.utf16 !== null)
@@ -99,6 +104,11 @@ class LogScanner {
   }
 
   finish(): ScanResult {
+    if (this.head !== null && this.head.length > 0) {
+      const head = this.head;
+      this.head = null;
+      this.consume(head);
+    }
     if (this.utf16 !== null) {
       const rest = Buffer.from(this.utf16.decode(), 'utf8');
       if (rest.length > 0) this.consume(rest);
@@ -121,10 +131,13 @@ class LogScanner {
   }
 
   private detectEncoding(chunk: Buffer): void {
-    // PowerShell and some Windows tools write UTF-16 with a byte-order mark.
-    const bom = chunk.length >= 2 ? (chunk[0] ?? 0) * 256 + (chunk[1] ?? 0) : 0;
-    if (bom === 0xfffe || bom === 0xfeff) {
-      this.utf16 = new TextDecoder(bom === 0xfffe ? 'utf-16le' : 'utf-16be');
+    // PowerShell and some Windows tools write UTF-16 with a byte-order mark. The mark alone is
+    // also two bytes of garbage: the first character's zero high byte must follow it.
+    const bom = chunk.length >= 4 ? (chunk[0] ?? 0) * 256 + (chunk[1] ?? 0) : 0;
+    const littleEndian = bom === 0xfffe && chunk[3] === 0;
+    const bigEndian = bom === 0xfeff && chunk[2] === 0;
+    if (littleEndian || bigEndian) {
+      this.utf16 = new TextDecoder(littleEndian ? 'utf-16le' : 'utf-16be');
       this.note(
         'utf16',
         'The log is UTF-16 (it starts with a byte-order mark); it was read as such.',
