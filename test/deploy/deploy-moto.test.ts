@@ -119,6 +119,13 @@ describe('setup, deploy, list and destroy against moto', () => {
     expect(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(GLOBAL.boundaryPolicy);
   });
 
+  it('a second deploy finds no changes', async () => {
+    const run = await runCommand(Deploy, ['--branch', BRANCH, '--yes'], ci(dir));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`✓ No changes: ${NAMES.pipelineStackName} is already up to date.`);
+  });
+
   it('list shows the branch (moto cannot list pipeline runs)', async () => {
     const run = await runCommand(List, ['--json'], ci(dir));
 

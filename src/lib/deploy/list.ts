@@ -14,6 +14,7 @@ import { callAws } from '../aws/call.js';
 import type { AwsContext } from '../aws/clients.js';
 import { toAwsError } from '../aws/errors.js';
 import { outputsOf } from '../stacks/state.js';
+import { toSingleLine } from '../text.js';
 
 /** The last run of a pipeline. */
 export interface LastExecution {
@@ -183,7 +184,7 @@ async function lastExecutionOf(
       service: 'codepipeline',
       operation: 'ListPipelineExecutions',
     });
-    return { note: mapped.message };
+    return { note: toSingleLine(mapped.message) };
   }
 }
 

@@ -261,6 +261,13 @@ function watchJson(watch: { result: WatchResult; diagnosis: LiveDiagnosis | null
   };
 }
 
+// The whole note is in `--json`; a table cell keeps the start of it.
+const NOTE_WIDTH = 48;
+
+function shorten(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 /** The branch table of `aiproxy list`. */
 export function renderBranchTable(rows: readonly BranchPipeline[], style: Style): string {
   if (rows.length === 0)
@@ -269,7 +276,7 @@ export function renderBranchTable(rows: readonly BranchPipeline[], style: Style)
     row.slug,
     row.stackStatus,
     row.lastExecution === null
-      ? (row.note ?? 'never run')
+      ? shorten(stripControl(row.note ?? 'never run'), NOTE_WIDTH)
       : `${row.lastExecution.status} ${row.lastExecution.startTime?.slice(0, 16).replace('T', ' ') ?? ''}`.trim(),
     row.appStack === null ? '-' : row.appStack.status,
     row.pipelineName,
