@@ -7,7 +7,14 @@
 //
 // The log is generated into .bench/ (gitignored) once, deterministically, and reused.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +35,20 @@ const GREP = [
   'Access Denied',
 ];
 const DOCTOR = ['node', join(ROOT, 'bin/run.js'), 'doctor', '--log-file'];
+const EMPTY_LOG = join(ROOT, '.bench', 'empty.log');
+// The scanner alone, in a bare Node process: what the parser costs without the CLI around it.
+const SCAN_ONLY = [
+  'node',
+  '--input-type=module',
+  '-e',
+  [
+    `import { openLogSource } from ${JSON.stringify(join(ROOT, 'dist/lib/doctor/log-source.js'))};`,
+    `import { scanDenials } from ${JSON.stringify(join(ROOT, 'dist/lib/doctor/parse/index.js'))};`,
+    'const file = process.argv[1];',
+    'const result = await scanDenials(await openLogSource(file), { file });',
+    'console.log(JSON.stringify({ denials: result.denials.length, lines: result.lines }));',
+  ].join('\n'),
+];
 // One denial every this many lines on average: "scattered".
 const DENIAL_EVERY = 40_000;
 
@@ -160,13 +181,16 @@ async function main() {
   const bytes = statSync(LOG).size;
   const megabytes = bytes / 1024 / 1024;
 
-  // Warm the page cache so both commands read from memory.
+  // Warm the page cache so every command reads from memory.
   await run(['grep', '-c', 'x', LOG]);
+  writeFileSync(EMPTY_LOG, '');
 
-  const results = { grep: [], doctor: [] };
+  const results = { grep: [], doctor: [], scan: [], startup: [] };
   for (let i = 0; i < RUNS; i++) {
     results.grep.push(await run([...GREP, LOG]));
     results.doctor.push(await run([...DOCTOR, LOG, '--json']));
+    results.scan.push(await run([...SCAN_ONLY, LOG]));
+    results.startup.push(await run([...DOCTOR, EMPTY_LOG, '--json']));
   }
 
   const doctorOut = results.doctor[0];
@@ -177,15 +201,17 @@ async function main() {
   const report = JSON.parse(doctorOut.stdout);
   const occurrences = report.denials.reduce((sum, denial) => sum + denial.count, 0);
 
-  const row = (name, runs) => {
+  const row = (name, runs, size = megabytes) => {
     const seconds = median(runs.map((r) => r.seconds));
     const best = Math.min(...runs.map((r) => r.seconds));
     const rss = Math.max(...runs.map((r) => r.rssKiB));
-    return { name, seconds, best, mbps: megabytes / seconds, rss };
+    return { name, seconds, best, mbps: size / seconds, rss };
   };
   const rows = [
     row('grep -c -F (3 patterns)', results.grep),
     row('aiproxy doctor --json', results.doctor),
+    row('scanner only (no CLI)', results.scan),
+    row('doctor on an empty log', results.startup, 0),
   ];
 
   console.log(`\nlog: ${LOG}  ${megabytes.toFixed(0)} MiB, ${report.source.lines} lines`);
@@ -195,13 +221,24 @@ async function main() {
   console.log('| command                  | median s | best s |  MiB/s | peak RSS MiB |');
   console.log('|--------------------------|---------:|-------:|-------:|-------------:|');
   for (const r of rows) {
-    console.log(
-      `| ${r.name.padEnd(24)} | ${r.seconds.toFixed(3).padStart(8)} | ${r.best.toFixed(3).padStart(6)} | ${r.mbps.toFixed(0).padStart(6)} | ${(r.rss / 1024).toFixed(1).padStart(12)} |`,
-    );
+    const mbps = r.mbps === 0 ? '-' : r.mbps.toFixed(0);
+    const cells = [
+      r.name.padEnd(24),
+      r.seconds.toFixed(3).padStart(8),
+      r.best.toFixed(3).padStart(6),
+      mbps.padStart(6),
+      (r.rss / 1024).toFixed(1).padStart(12),
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
   }
-  const [grep, doctor] = rows;
+  const [grep, doctor, scan, startup] = rows;
+  const ratio = (a, b) => (a.mbps / b.mbps).toFixed(2);
   console.log(
-    `\nratio doctor/grep throughput: ${(doctor.mbps / grep.mbps).toFixed(2)} (>= 1 means doctor is at least as fast)`,
+    `\nratio doctor/grep throughput: ${ratio(doctor, grep)} (>= 1: doctor at least as fast)`,
+  );
+  console.log(`ratio scanner/grep throughput: ${ratio(scan, grep)}`);
+  console.log(
+    `doctor start-up and report on an empty log: ${startup.seconds.toFixed(3)} s of its ${doctor.seconds.toFixed(3)} s`,
   );
   console.log(`doctor peak RSS: ${(doctor.rss / 1024).toFixed(1)} MiB (goal < 150 MiB)`);
 }

@@ -1,6 +1,7 @@
 /**
  * openLogSource: what `doctor --log-file` opens, and the errors a user can fix.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,25 @@ describe('openLogSource', () => {
 
     // Then every byte arrives, in order
     expect(bytes.equals(content)).toBe(true);
+  });
+
+  it.skipIf(process.platform === 'win32')('reads a named pipe as it is written', async () => {
+    // Given a FIFO that another process writes a denial into, slowly
+    const fifo = join(dir, 'build.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', [
+      '-c',
+      `{ printf 'step 1\\n'; sleep 0.2; printf 'User: anonymous is not authorized to perform: s3:GetObject on resource: *\\n'; } > "$0"`,
+      fifo,
+    ]);
+
+    // When doctor reads the pipe
+    const source = await openLogSource(fifo);
+    const result = await scanDenials(source, { file: fifo });
+    writer.kill();
+
+    // Then what was written arrives (the pipe is read without blocking the event loop)
+    expect(result.denials.map((denial) => denial.principal)).toEqual(['anonymous']);
   });
 
   it('reads standard input for -', async () => {

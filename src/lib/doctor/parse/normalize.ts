@@ -117,6 +117,7 @@ function unwrapRecord(text: string): string | null {
   if (trimmed.length > MAX_RECORD || !trimmed.startsWith('{') || !trimmed.endsWith('}')) {
     return null;
   }
+  if (!trimmed.includes('"log"') && !trimmed.includes('"message"')) return null;
   let record: unknown;
   try {
     record = JSON.parse(trimmed);
