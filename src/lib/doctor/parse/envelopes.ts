@@ -58,11 +58,18 @@ const JSON_CODE =
 const JS_CODE = /(?<![\w$])(?:__type|[cC]ode|name)\s{0,4}:\s{0,4}'([\w.]{1,64})'/g;
 const JS_CONTEXT = /\$fault|\$metadata|statusCode:\s{0,4}\d{3}|httpStatusCode/;
 const XML_CODE = /<Code>([\w.]{1,64})<\/Code>/g;
+// JavaScript SDK v3 stack frames name the operation: `at de_GetParameterCommandError`,
+// `at deserializeAws_json1_1GetParameterCommandError`.
+const JS_FRAME =
+  /\bat\s{1,4}(?:async\s{1,4})?(?:de_|deserializeAws_(?:json1_[01]|restJson1|restXml|query|ec2|awsJson1_[01]|awsQuery|awsEc2|awsRestJson1|awsRestXml))([A-Z]\w{0,63}?)Command(?:Error)?\b/g;
+const JS_FRAME_REACH = 1500;
+// The PHP SDK: `Error executing "PutObject" on "https://…"; AWS HTTP error: …`, then the body.
+const PHP_ERROR = /Error\s{1,4}executing\s{1,4}"(\w{1,64})"\s{1,4}on\s{1,4}"/g;
 const CFN_API = /API:\s{0,4}([A-Za-z0-9][A-Za-z0-9-]{0,63}:[A-Za-z0-9*]{1,128})\s{0,8}/g;
 const CFN_HANDLER = /Resource\s{0,4}handler\s{0,4}returned\s{0,4}message:\s{0,4}"?/g;
 const CFN_HANDLER_CODE = /^\(RequestToken:[^)]{0,200}?HandlerErrorCode:\s{0,4}(\w{1,64})/;
 const SDK_EXCEPTION =
-  /(?:Amazon\.([A-Za-z0-9]{1,64})\.Amazon[A-Za-z0-9]{0,64}Exception|com\.amazonaws\.services\.([a-z0-9]{1,64})\.[\w.]{0,128}Exception|software\.amazon\.awssdk\.services\.([a-z0-9]{1,64})\.[\w.]{0,128}Exception):\s{0,4}/g;
+  /(?:Amazon\.([A-Za-z0-9]{1,64})\.Amazon[A-Za-z0-9]{0,64}Exception|com\.amazonaws\.services\.([a-z0-9]{1,64})\.[\w.]{0,128}Exception|software\.amazon\.awssdk\.services\.([a-z0-9]{1,64})\.[\w.]{0,128}Exception|Aws::(\w{1,64})::Errors::(\w{1,64})):\s{0,4}/g;
 const DENIED_BODY = /^["'\s]{0,4}(?:Access\s{0,4}Denied|AccessDenied|Forbidden)\b/;
 
 function isDenialCode(code: string | undefined): boolean {
@@ -203,16 +210,56 @@ function findBodyErrors(text: string, found: Envelope[]): void {
     }
   }
   for (const match of text.matchAll(JS_CODE)) {
-    const around = text.slice(match.index, match.index + 600);
+    const around = text.slice(Math.max(0, match.index - 600), match.index + 600);
     if (!JS_CONTEXT.test(around)) continue;
+    // The inspected object follows the error's first line (`AccessDeniedException: …`) and
+    // its stack: the wrapper spans from that line, so the stack's frames belong to it.
+    const from = Math.max(0, match.index - MAX_BODY);
+    const head = text.slice(from, match.index).lastIndexOf(`${match[1] ?? ''}:`);
     found.push({
-      start: match.index,
+      start: head === -1 ? match.index : from + head,
       end: match.index + match[0].length,
       bodyStart: Math.max(0, match.index - MAX_BODY),
       bodyEnd: match.index,
       placement: 'after',
       denial: isDenialCode(match[1]),
       operation: null,
+      serviceHint: null,
+      action: null,
+    });
+  }
+}
+
+function findJavaScriptFrames(text: string, found: Envelope[]): void {
+  for (const match of text.matchAll(JS_FRAME)) {
+    // The error's first line (`AccessDeniedException: …`) is above its stack: the frame is a
+    // wrapper around whatever message starts within reach before it.
+    found.push({
+      start: match.index,
+      end: match.index + match[0].length,
+      bodyStart: Math.max(0, match.index - JS_FRAME_REACH),
+      bodyEnd: match.index,
+      placement: 'after',
+      denial: false,
+      operation: match[1] ?? null,
+      serviceHint: null,
+      action: null,
+    });
+  }
+}
+
+function findPhpErrors(text: string, found: Envelope[]): void {
+  for (const match of text.matchAll(PHP_ERROR)) {
+    // The error body follows on the next lines: an S3 XML document, or JSON.
+    const xmlEnd = indexWithin(text, '</Error>', match.index, MAX_BODY);
+    found.push({
+      start: match.index,
+      end: xmlEnd === -1 ? messageEnd(text, match.index) : xmlEnd + '</Error>'.length,
+      bodyStart: match.index,
+      bodyEnd: Math.min(text.length, match.index + MAX_BODY),
+      placement: 'before',
+      denial: false,
+      operation: match[1] ?? null,
       serviceHint: null,
       action: null,
     });
@@ -254,10 +301,13 @@ function findCloudFormationErrors(text: string, found: Envelope[]): void {
 function findSdkExceptions(text: string, found: Envelope[]): void {
   for (const match of text.matchAll(SDK_EXCEPTION)) {
     const headerEnd = match.index + match[0].length;
-    const service = match[1] ?? match[2] ?? match[3];
+    const service = match[1] ?? match[2] ?? match[3] ?? match[4];
+    // Ruby names the error code in the class: Aws::S3::Errors::AccessDenied.
+    const denial =
+      isDenialCode(match[5]) || DENIED_BODY.test(text.slice(headerEnd, headerEnd + 32));
     found.push(
       prefixEnvelope(text, match.index, headerEnd, {
-        denial: DENIED_BODY.test(text.slice(headerEnd, headerEnd + 32)),
+        denial,
         serviceHint: service?.toLowerCase() ?? null,
       }),
     );
@@ -271,6 +321,8 @@ export function findEnvelopes(text: string): Envelope[] {
   findGoErrors(text, found);
   findJavaErrors(text, found);
   findBodyErrors(text, found);
+  findJavaScriptFrames(text, found);
+  findPhpErrors(text, found);
   findCloudFormationErrors(text, found);
   findSdkExceptions(text, found);
   return found.sort((left, right) => left.start - right.start);
