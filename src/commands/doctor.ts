@@ -1,66 +1,193 @@
 import { Args, Flags } from '@oclif/core';
 
 import { AiproxyCommand, EXIT_CODES_HELP } from '../base-command.js';
+import { createAwsContext, type AwsContext } from '../lib/aws/clients.js';
 import { diagnoseLogFile } from '../lib/doctor/diagnose-log.js';
-import { AiproxyError, ExitCode, type ExitCodeValue } from '../lib/errors.js';
+import {
+  executeApply,
+  planApply,
+  type ApplyPlan,
+  type ApplyResult,
+} from '../lib/doctor/live/apply.js';
+import { diagnoseLive, liveDoctorJson } from '../lib/doctor/live/diagnose.js';
+import { projectPrefix, resolveTarget } from '../lib/doctor/live/target.js';
+import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
+import type { AiproxyError } from '../lib/errors.js';
+import { ExitCode, InputError, RefusedError, type ExitCodeValue } from '../lib/errors.js';
+import { renderApplyPlan, renderApplyResult, renderLiveReport } from '../lib/ui/doctor-live.js';
 import { renderDoctorReport } from '../lib/ui/doctor-report.js';
+
+const LIVE_FLAGS = ['branch', 'execution-id', 'build-id', 'stack', 'apply', 'direct'] as const;
+
+const OUTCOME_EXIT: Record<LiveDiagnosis['outcome'], ExitCodeValue> = {
+  denials: ExitCode.DenialsFound,
+  failure: ExitCode.OtherFailure,
+  none: ExitCode.Ok,
+};
 
 export default class Doctor extends AiproxyCommand {
   static override summary =
-    'Explain the access denials behind a failed build, with the smallest safe fix.';
+    'Explain the access denials behind a failed pipeline or build log, with the smallest safe fix.';
 
-  static override description = `Reads a build log (a file, or - for standard input), finds every AWS access denial in it
-whatever printed it, explains why each was denied, and proposes the smallest identity-policy
-patch per role, flagged when it would be risky. Works offline: --log-file needs no AWS access.
+  static override description = `Against AWS: finds the pipeline's latest failed run (or the run, build or stack named), reads
+its failed actions (CodeBuild logs from CloudWatch Logs or S3, CloudFormation events with nested
+stacks, the actions' own error messages), explains every access denial, says where the fix
+belongs (project config, application template, global setup, or the role's owner), checks the
+patch with the IAM policy simulator, and applies it only with --apply.
+
+Offline: --log-file reads a build log (- for standard input) and needs no AWS access.
 
 EXIT CODES
 ${EXIT_CODES_HELP}`;
 
   static override examples = [
+    '<%= config.bin %> doctor aiproxy-main-pipeline',
+    '<%= config.bin %> doctor --branch feature/login --verbose',
+    '<%= config.bin %> doctor --build-id aiproxy-main-build:0b6c… --json',
+    '<%= config.bin %> doctor --branch main --apply',
     '<%= config.bin %> doctor --log-file examples/codebuild-ecr-login-denied.log',
-    'aws logs tail /aws/codebuild/my-project | <%= config.bin %> doctor --log-file - --json',
   ];
 
   static override args = {
-    pipeline: Args.string({
-      description: 'Pipeline to diagnose (live diagnosis against AWS: not built yet, issue #3).',
-      required: false,
-    }),
+    pipeline: Args.string({ description: 'Pipeline to diagnose.', required: false }),
   };
 
   static override flags = {
     'log-file': Flags.string({
       char: 'f',
-      description: 'Build log to read; - reads standard input.',
+      description: 'Build log to read offline; - reads standard input.',
     }),
+    branch: Flags.string({
+      description: 'Diagnose this branch’s pipeline (default: the current git branch).',
+    }),
+    'execution-id': Flags.string({
+      description: 'Diagnose this pipeline execution instead of the latest failed one.',
+    }),
+    'build-id': Flags.string({ description: 'Diagnose this CodeBuild build directly.' }),
+    stack: Flags.string({
+      description: 'Diagnose this CloudFormation stack’s last failed operation.',
+    }),
+    apply: Flags.boolean({
+      description: 'Apply the fix where it belongs, after showing it and asking.',
+      default: false,
+    }),
+    direct: Flags.boolean({
+      description: 'With --apply: put the patch on the role as an inline policy (emergencies).',
+      default: false,
+      dependsOn: ['apply'],
+    }),
+    yes: Flags.boolean({ char: 'y', description: 'Apply without asking (CI).', default: false }),
   };
 
   protected async execute(): Promise<ExitCodeValue> {
     const { args, flags } = await this.parse(Doctor);
 
     const logFile = flags['log-file'];
-    if (logFile === undefined) {
-      throw new AiproxyError(
-        'DOCTOR_NEEDS_LOG',
-        args.pipeline
-          ? 'Diagnosing a pipeline directly against AWS is not built yet (issue #3).'
-          : 'Nothing to diagnose: name a log file.',
-        {
-          exitCode: ExitCode.Usage,
-          suggestions: [
-            'Pass a build log: `aiproxy doctor --log-file build.log` (or `--log-file -` for stdin).',
-          ],
-        },
+    if (logFile !== undefined) {
+      const conflicting = LIVE_FLAGS.filter((f) => flags[f] !== undefined && flags[f] !== false);
+      if (args.pipeline !== undefined || conflicting.length > 0) {
+        throw new InputError(
+          'USAGE',
+          '--log-file reads a log offline; it takes no pipeline, build, stack or --apply.',
+          {
+            suggestions: ['Drop --log-file to diagnose against AWS, or drop the other flags.'],
+          },
+        );
+      }
+      const diagnosis = await diagnoseLogFile(logFile);
+      if (flags.json) this.printJson(diagnosis.json);
+      else this.print(renderDoctorReport(diagnosis.report, diagnosis.context, this.style));
+      return diagnosis.report.denials.length > 0 ? ExitCode.DenialsFound : ExitCode.Ok;
+    }
+
+    const cwd = process.cwd();
+    const prefix = await projectPrefix(cwd);
+    const { request, branch } = await resolveTarget(
+      {
+        pipeline: args.pipeline,
+        branch: flags.branch,
+        executionId: flags['execution-id'],
+        buildId: flags['build-id'],
+        stack: flags.stack,
+      },
+      { prefix, cwd },
+    );
+    const ctx = createAwsContext({
+      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+    });
+    const diagnosis = await diagnoseLive(ctx, request, { prefix, branch });
+    if (flags.verbose) {
+      this.note(
+        `AWS requests: ${diagnosis.requests.beforeRoles} to find the failure and read it, ${diagnosis.requests.total} in all.`,
       );
     }
+    if (!flags.json) this.print(renderLiveReport(diagnosis, this.style));
 
-    const diagnosis = await diagnoseLogFile(logFile);
-
-    if (flags.json) {
-      this.printJson(diagnosis.json);
-    } else {
-      this.print(renderDoctorReport(diagnosis.report, diagnosis.context, this.style));
+    const outcome = OUTCOME_EXIT[diagnosis.outcome];
+    if (!flags.apply || diagnosis.outcome !== 'denials') {
+      if (flags.apply) this.note('Nothing to apply: no access denial was found.');
+      if (flags.json) this.printJson(liveDoctorJson(diagnosis));
+      return outcome;
     }
-    return diagnosis.report.denials.length > 0 ? ExitCode.DenialsFound : ExitCode.Ok;
+
+    const applied = await this.applyFixes(ctx, diagnosis, {
+      direct: flags.direct,
+      yes: flags.yes,
+      json: flags.json,
+      cwd,
+    });
+    if (flags.json) this.printJson({ ...liveDoctorJson(diagnosis), apply: applied.json });
+    if (applied.error !== null && !flags.json) throw applied.error;
+    if (applied.error !== null) return ExitCode.Refused;
+    return applied.results.some((r) => r.mode === 'print') ? ExitCode.DenialsFound : ExitCode.Ok;
+  }
+
+  /**
+   * Plans, shows, asks and applies. A refusal or a "no" comes back as an error, so that with
+   * --json it joins the one JSON document instead of replacing it.
+   */
+  private async applyFixes(
+    ctx: AwsContext,
+    diagnosis: LiveDiagnosis,
+    options: { direct: boolean; yes: boolean; json: boolean; cwd: string },
+  ): Promise<{ results: ApplyResult[]; error: AiproxyError | null; json: unknown }> {
+    const results: ApplyResult[] = [];
+    const show = (text: string): void => (options.json ? this.note(text) : this.print(text));
+    try {
+      const plans = await planApply(diagnosis, { direct: options.direct, cwd: options.cwd });
+      for (const plan of plans) {
+        show(`\n${renderApplyPlan(plan, this.style)}`);
+        if (plan.mode !== 'print' && !options.yes) await this.confirmOrRefuse(plan);
+        const result = await executeApply(ctx, plan);
+        results.push(result);
+        show(renderApplyResult(result, this.style));
+      }
+      return { results, error: null, json: { results, refused: null } };
+    } catch (error) {
+      if (!(error instanceof RefusedError)) throw error;
+      const refused = { code: error.code, message: error.message, suggestions: error.suggestions };
+      return { results, error, json: { results, refused } };
+    }
+  }
+
+  /** Asks on the terminal; without one (and without --yes) refuses, as every command does. */
+  private async confirmOrRefuse(plan: ApplyPlan): Promise<void> {
+    const question =
+      plan.mode === 'direct'
+        ? `Put inline policy ${plan.policyName} on ${plan.roleName}, exactly as shown?`
+        : `Write these statements to ${plan.mode === 'config' ? plan.configPath : 'the config'}?`;
+    if (process.stdin.isTTY !== true) {
+      throw new RefusedError('NO_TTY', 'Not applying: there is no terminal to confirm on.', {
+        suggestions: ['Run it in a terminal, or pass --yes to apply without asking (CI).'],
+      });
+    }
+    const { confirm } = await import('@inquirer/prompts');
+    const yes = await confirm({ message: question, default: false }, { output: process.stderr });
+    if (!yes) {
+      throw new RefusedError('DECLINED', 'Not applied: the change was declined.', {
+        suggestions: ['Nothing was written. Run again with --apply when ready.'],
+      });
+    }
   }
 }

@@ -184,13 +184,11 @@ describe('where a role’s fix belongs', () => {
   });
 
   it('a role that no longer exists is foreign', async () => {
-    aws.iam
-      .on(GetRoleCommand)
-      .rejects(
-        awsError('NoSuchEntityException', 'The role with name gone cannot be found.', {
-          status: 404,
-        }),
-      );
+    aws.iam.on(GetRoleCommand).rejects(
+      awsError('NoSuchEntityException', 'The role with name gone cannot be found.', {
+        status: 404,
+      }),
+    );
 
     const placement = await placeRole(reader, arn('gone'), 'gone', place);
 

@@ -22,7 +22,8 @@ import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 
 import { callAws } from '../../aws/call.js';
 import type { AwsContext } from '../../aws/clients.js';
-import { addBuildStatements, findProjectConfig } from '../../config/project-config.js';
+import { addBuildStatements } from '../../config/edit-config.js';
+import { findProjectConfig } from '../../config/project-config.js';
 import { InputError, RefusedError } from '../../errors.js';
 import { parseArn } from '../../policy/arn.js';
 import type { PolicyPatch, PolicyStatement } from '../types.js';
