@@ -68,6 +68,9 @@ describe('aiproxy doctor <pipeline>', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain('Pipeline aiproxy-iam-refactor-pipeline: execution exec-2');
     expect(run.stderr).toMatch(/AWS requests: \d+ to find the failure/);
+    // AIPROXY_RECORD_PIPELINE=path keeps the session for the README.
+    const record = process.env.AIPROXY_RECORD_PIPELINE;
+    if (record) writeFileSync(record, `${run.stdout}\n--- stderr ---\n${run.stderr}`);
   });
 
   it('prints one JSON document that matches the schema', async () => {

@@ -160,20 +160,6 @@ describe('doctor --build-id against moto', () => {
     expectValidJson(liveDoctorJson(diagnosis));
   });
 
-  it('--apply --direct puts exactly the shown document on the role', async () => {
-    const ctx = createAwsContext({ region: MOTO_REGION });
-    const diagnosis = await diagnoseLive(ctx, { kind: 'build', buildId });
-
-    const [plan] = await planApply(diagnosis, { direct: true, cwd: ROOT });
-    if (plan?.mode !== 'direct') throw new Error('expected a direct plan');
-    await executeApply(ctx, plan);
-
-    const stored = await ctx.iam.send(
-      new GetRolePolicyCommand({ RoleName: BUILD_ROLE, PolicyName: plan.policyName }),
-    );
-    expect(decodeURIComponent(stored.PolicyDocument ?? '')).toBe(plan.document);
-  });
-
   it.skipIf(!existsSync(`${ROOT}dist/commands/doctor.js`))(
     'runs through the built CLI: exit 1, the request count, and valid JSON',
     async () => {
@@ -209,4 +195,17 @@ describe('doctor --build-id against moto', () => {
       if (record) writeFileSync(record, `${text.stdout}\n--- stderr ---\n${text.stderr}`);
     },
   );
+  it('--apply --direct puts exactly the shown document on the role', async () => {
+    const ctx = createAwsContext({ region: MOTO_REGION });
+    const diagnosis = await diagnoseLive(ctx, { kind: 'build', buildId });
+
+    const [plan] = await planApply(diagnosis, { direct: true, cwd: ROOT });
+    if (plan?.mode !== 'direct') throw new Error('expected a direct plan');
+    await executeApply(ctx, plan);
+
+    const stored = await ctx.iam.send(
+      new GetRolePolicyCommand({ RoleName: BUILD_ROLE, PolicyName: plan.policyName }),
+    );
+    expect(decodeURIComponent(stored.PolicyDocument ?? '')).toBe(plan.document);
+  });
 });

@@ -245,7 +245,7 @@ export function evaluateGrant(
   if (boundaryBlocks && boundary !== null) {
     const allowed =
       identity.allow.length > 0
-        ? `The role’s ${names(identity.allow).join(', ')} already allow ${action}, but`
+        ? `The role’s ${names(identity.allow).join(', ')} already ${agree(identity.allow, 'allow')} ${action}, but`
         : 'Even with the patch,';
     return finding(
       'boundary-blocks',
@@ -258,7 +258,7 @@ export function evaluateGrant(
       return finding(
         'conditional',
         identity.conditional,
-        `The role’s ${names(identity.conditional).join(', ')} allow ${action} only under a condition that was not met, or was not checked here.`,
+        `The role’s ${names(identity.conditional).join(', ')} ${agree(identity.conditional, 'allow')} ${action} only under a condition that was not met, or was not checked here.`,
       );
     }
     return finding(
@@ -271,12 +271,17 @@ export function evaluateGrant(
     return finding(
       'allowed',
       identity.allow,
-      `The role’s ${names(identity.allow).join(', ')} allow ${action} now, although AWS said no identity-based policy did: the role changed since the run. Run the pipeline again.`,
+      `The role’s ${names(identity.allow).join(', ')} ${agree(identity.allow, 'allow')} ${action} now, although AWS said no identity-based policy did: the role changed since the run. Run the pipeline again.`,
     );
   }
   return finding(
     'allowed',
     identity.allow,
-    `The role’s ${names(identity.allow).join(', ')} already allow ${action}${policies.boundary === null ? '' : ' and its boundary permits it'}, ${ELSEWHERE}`,
+    `The role’s ${names(identity.allow).join(', ')} already ${agree(identity.allow, 'allow')} ${action}${policies.boundary === null ? '' : ' and its boundary permits it'}, ${ELSEWHERE}`,
   );
+}
+
+/** The verb as its subject needs it: one policy allows, two policies allow. */
+function agree(subjects: readonly unknown[], verb: string): string {
+  return subjects.length === 1 ? `${verb}s` : verb;
 }
