@@ -16,6 +16,7 @@ import type { AiproxyError } from '../lib/errors.js';
 import { ExitCode, InputError, RefusedError, type ExitCodeValue } from '../lib/errors.js';
 import { renderApplyPlan, renderApplyResult, renderLiveReport } from '../lib/ui/doctor-live.js';
 import { renderDoctorReport } from '../lib/ui/doctor-report.js';
+import { confirmAction } from '../lib/ui/prompt.js';
 
 const LIVE_FLAGS = ['branch', 'execution-id', 'build-id', 'stack', 'apply', 'direct'] as const;
 
@@ -158,7 +159,9 @@ ${EXIT_CODES_HELP}`;
       const plans = await planApply(diagnosis, { direct: options.direct, cwd: options.cwd });
       for (const plan of plans) {
         show(`\n${renderApplyPlan(plan, this.style)}`);
-        if (plan.mode !== 'print' && !options.yes) await this.confirmOrRefuse(plan);
+        if (plan.mode !== 'print') {
+          await confirmAction(question(plan), { yes: options.yes, json: options.json });
+        }
         const result = await executeApply(ctx, plan);
         results.push(result);
         show(renderApplyResult(result, this.style));
@@ -170,24 +173,10 @@ ${EXIT_CODES_HELP}`;
       return { results, error, json: { results, refused } };
     }
   }
+}
 
-  /** Asks on the terminal; without one (and without --yes) refuses, as every command does. */
-  private async confirmOrRefuse(plan: ApplyPlan): Promise<void> {
-    const question =
-      plan.mode === 'direct'
-        ? `Put inline policy ${plan.policyName} on ${plan.roleName}, exactly as shown?`
-        : `Write these statements to ${plan.mode === 'config' ? plan.configPath : 'the config'}?`;
-    if (process.stdin.isTTY !== true) {
-      throw new RefusedError('NO_TTY', 'Not applying: there is no terminal to confirm on.', {
-        suggestions: ['Run it in a terminal, or pass --yes to apply without asking (CI).'],
-      });
-    }
-    const { confirm } = await import('@inquirer/prompts');
-    const yes = await confirm({ message: question, default: false }, { output: process.stderr });
-    if (!yes) {
-      throw new RefusedError('DECLINED', 'Not applied: the change was declined.', {
-        suggestions: ['Nothing was written. Run again with --apply when ready.'],
-      });
-    }
-  }
+function question(plan: ApplyPlan): string {
+  return plan.mode === 'direct'
+    ? `Put inline policy ${plan.policyName} on ${plan.roleName}, exactly as shown?`
+    : `Write these statements to ${plan.mode === 'config' ? plan.configPath : 'the config'}?`;
 }

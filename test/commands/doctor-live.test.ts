@@ -244,7 +244,7 @@ describe('aiproxy doctor --apply', () => {
     expect(confirm).not.toHaveBeenCalled();
     expect(config()).toBe(before);
     const document = JSON.parse(run.stdout) as { apply: { refused: { code: string } } };
-    expect(document.apply.refused.code).toBe('NO_TTY');
+    expect(document.apply.refused.code).toBe('NEEDS_YES');
     expectValidJson(document);
   });
 
@@ -299,4 +299,5 @@ describe('aiproxy doctor --apply', () => {
 
 function setTty(value: boolean | undefined): void {
   Object.defineProperty(process.stdin, 'isTTY', { value, configurable: true });
+  Object.defineProperty(process.stderr, 'isTTY', { value, configurable: true });
 }

@@ -5,7 +5,6 @@
 import {
   DescribeStacksCommand,
   ListStacksCommand,
-  type StackStatus,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
@@ -13,7 +12,7 @@ import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { callAws } from '../aws/call.js';
 import type { AwsContext } from '../aws/clients.js';
 import { toAwsError } from '../aws/errors.js';
-import { outputsOf } from '../stacks/state.js';
+import { LIVE_STACK_STATUSES, outputsOf } from '../stacks/state.js';
 import { toSingleLine } from '../text.js';
 
 /** The last run of a pipeline. */
@@ -50,32 +49,6 @@ export interface ListBranchPipelinesOptions {
   concurrency?: number;
 }
 
-// Every status but DELETE_COMPLETE: deleted stacks stay listed for 90 days.
-const LIVE_STATUSES: StackStatus[] = [
-  'CREATE_IN_PROGRESS',
-  'CREATE_FAILED',
-  'CREATE_COMPLETE',
-  'ROLLBACK_IN_PROGRESS',
-  'ROLLBACK_FAILED',
-  'ROLLBACK_COMPLETE',
-  'DELETE_IN_PROGRESS',
-  'DELETE_FAILED',
-  'UPDATE_IN_PROGRESS',
-  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_COMPLETE',
-  'UPDATE_FAILED',
-  'UPDATE_ROLLBACK_IN_PROGRESS',
-  'UPDATE_ROLLBACK_FAILED',
-  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'REVIEW_IN_PROGRESS',
-  'IMPORT_IN_PROGRESS',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_IN_PROGRESS',
-  'IMPORT_ROLLBACK_FAILED',
-  'IMPORT_ROLLBACK_COMPLETE',
-];
-
 /**
  * The branch pipelines of `prefix` in the caller's region, sorted by slug.
  *
@@ -107,7 +80,7 @@ async function listLiveStacks(ctx: AwsContext): Promise<StackSummary[]> {
     const page = await callAws({ service: 'cloudformation', operation: 'ListStacks' }, () =>
       ctx.cloudformation.send(
         new ListStacksCommand({
-          StackStatusFilter: LIVE_STATUSES,
+          StackStatusFilter: [...LIVE_STACK_STATUSES],
           ...(nextToken === undefined ? {} : { NextToken: nextToken }),
         }),
       ),

@@ -3,14 +3,11 @@
  * application stack is left: those stacks were made with the execution role, and without it
  * (and the boundary their roles carry) they could be neither updated nor deleted cleanly.
  */
-import {
-  paginateListStacks,
-  type CloudFormationClient,
-  type StackStatus,
-} from '@aws-sdk/client-cloudformation';
+import { paginateListStacks, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { toAwsError } from '../aws/errors.js';
 import { deleteStack, type DeleteStackOptions, type DeleteStackResult } from '../stacks/index.js';
+import { LIVE_STACK_STATUSES } from '../stacks/state.js';
 
 /** A pipeline or application stack of some branch. */
 export interface BranchStack {
@@ -18,32 +15,6 @@ export interface BranchStack {
   status: string;
   kind: 'cicd' | 'app';
 }
-
-/** Every status but DELETE_COMPLETE: deleted stacks no longer hold anything. */
-const LIVE_STATUSES: StackStatus[] = [
-  'CREATE_IN_PROGRESS',
-  'CREATE_FAILED',
-  'CREATE_COMPLETE',
-  'ROLLBACK_IN_PROGRESS',
-  'ROLLBACK_FAILED',
-  'ROLLBACK_COMPLETE',
-  'DELETE_IN_PROGRESS',
-  'DELETE_FAILED',
-  'UPDATE_IN_PROGRESS',
-  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_COMPLETE',
-  'UPDATE_FAILED',
-  'UPDATE_ROLLBACK_IN_PROGRESS',
-  'UPDATE_ROLLBACK_FAILED',
-  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'REVIEW_IN_PROGRESS',
-  'IMPORT_IN_PROGRESS',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_IN_PROGRESS',
-  'IMPORT_ROLLBACK_FAILED',
-  'IMPORT_ROLLBACK_COMPLETE',
-];
 
 /** The stacks named `<p>-*-cicd` and `<p>-*-app` that still exist in this region. */
 export async function findBranchStacks(
@@ -53,7 +24,10 @@ export async function findBranchStacks(
   const pattern = new RegExp(`^${prefix}-.+-(cicd|app)$`);
   const found: BranchStack[] = [];
   try {
-    const pages = paginateListStacks({ client: cf }, { StackStatusFilter: LIVE_STATUSES });
+    const pages = paginateListStacks(
+      { client: cf },
+      { StackStatusFilter: [...LIVE_STACK_STATUSES] },
+    );
     for await (const page of pages) {
       for (const summary of page.StackSummaries ?? []) {
         const match = pattern.exec(summary.StackName ?? '');

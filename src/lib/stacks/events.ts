@@ -127,7 +127,8 @@ function describeEvents(cf: CloudFormationClient, stackId: string, nextToken: st
   );
 }
 
-function toActivity(event: StackEvent, nested: boolean): StackActivity {
+/** One CloudFormation event as the stack workflow and the doctor read it. */
+export function toActivity(event: StackEvent, nested: boolean): StackActivity {
   return {
     eventId: event.EventId ?? '',
     stackName: event.StackName ?? '',

@@ -2,9 +2,39 @@ import {
   DescribeStacksCommand,
   type CloudFormationClient,
   type Stack,
+  type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 
 import { toAwsError } from '../aws/errors.js';
+
+/**
+ * Every stack status but `DELETE_COMPLETE`, for `ListStacks`: deleted stacks stay listed for
+ * 90 days and hold nothing.
+ */
+export const LIVE_STACK_STATUSES: readonly StackStatus[] = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
 
 /**
  * What can be done with a stack, from its status. Statuses are listed in

@@ -9,6 +9,7 @@ import { DescribeStackEventsCommand, type StackEvent } from '@aws-sdk/client-clo
 
 import { InputError } from '../../errors.js';
 import { firstFailure } from '../../stacks/events.js';
+import { toActivity } from '../../stacks/events.js';
 import type { StackActivity } from '../../stacks/types.js';
 import { parseDenialText } from '../parse/index.js';
 import type { ParsedDenial } from '../types.js';
@@ -100,20 +101,6 @@ async function lastOperation(
   }
   if (operation.some(failed)) return { events: operation.reverse(), newer };
   return { events: fallback ?? operation.reverse(), newer: fallback === null ? newer : null };
-}
-
-function toActivity(event: StackEvent, nested: boolean): StackActivity {
-  return {
-    eventId: event.EventId ?? '',
-    stackName: event.StackName ?? '',
-    logicalId: event.LogicalResourceId ?? '',
-    ...(event.PhysicalResourceId ? { physicalId: event.PhysicalResourceId } : {}),
-    resourceType: event.ResourceType ?? '',
-    status: event.ResourceStatus ?? '',
-    ...(event.ResourceStatusReason ? { reason: event.ResourceStatusReason } : {}),
-    timestamp: event.Timestamp ?? new Date(0),
-    nested,
-  };
 }
 
 function summaryOf(activity: StackActivity): StackEventSummary {
