@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Measures `aiproxy doctor --log-file BIG --json` against grep on the same synthetic CodeBuild
-// log: throughput of each, their ratio, and doctor's peak RSS. Run `npm run build` first.
+// log: throughput of each, their ratio, and doctor's peak RSS; and `aiproxy --help` against
+// `node -e 0`. Run `npm run build` first.
 //
 //   npm run bench                  # 512 MiB log, 5 runs each
 //   BENCH_MB=2048 BENCH_RUNS=3 npm run bench
@@ -185,12 +186,14 @@ async function main() {
   await run(['grep', '-c', 'x', LOG]);
   writeFileSync(EMPTY_LOG, '');
 
-  const results = { grep: [], doctor: [], scan: [], startup: [] };
+  const results = { grep: [], doctor: [], scan: [], startup: [], node: [], help: [] };
   for (let i = 0; i < RUNS; i++) {
     results.grep.push(await run([...GREP, LOG]));
     results.doctor.push(await run([...DOCTOR, LOG, '--json']));
     results.scan.push(await run([...SCAN_ONLY, LOG]));
     results.startup.push(await run([...DOCTOR, EMPTY_LOG, '--json']));
+    results.node.push(await run(['node', '-e', '0']));
+    results.help.push(await run(['node', join(ROOT, 'bin/run.js'), '--help']));
   }
 
   const doctorOut = results.doctor[0];
@@ -212,6 +215,8 @@ async function main() {
     row('aiproxy doctor --json', results.doctor),
     row('scanner only (no CLI)', results.scan),
     row('doctor on an empty log', results.startup, 0),
+    row('node -e 0', results.node, 0),
+    row('aiproxy --help', results.help, 0),
   ];
 
   console.log(`\nlog: ${LOG}  ${megabytes.toFixed(0)} MiB, ${report.source.lines} lines`);
@@ -231,7 +236,7 @@ async function main() {
     ];
     console.log(`| ${cells.join(' | ')} |`);
   }
-  const [grep, doctor, scan, startup] = rows;
+  const [grep, doctor, scan, startup, bare, help] = rows;
   const ratio = (a, b) => (a.mbps / b.mbps).toFixed(2);
   console.log(
     `\nratio doctor/grep throughput: ${ratio(doctor, grep)} (>= 1: doctor at least as fast)`,
@@ -241,6 +246,9 @@ async function main() {
     `doctor start-up and report on an empty log: ${startup.seconds.toFixed(3)} s of its ${doctor.seconds.toFixed(3)} s`,
   );
   console.log(`doctor peak RSS: ${(doctor.rss / 1024).toFixed(1)} MiB (goal < 150 MiB)`);
+  console.log(
+    `aiproxy --help: ${(help.seconds / bare.seconds).toFixed(2)}x the time of node -e 0 (goal < 3x)`,
+  );
 }
 
 await main();

@@ -9,14 +9,14 @@ import { planPipelineTemplate, type PipelineTemplatePlan } from '../lib/deploy/t
 import { watchPipeline } from '../lib/deploy/watch.js';
 import { diagnoseLive } from '../lib/doctor/live/diagnose.js';
 import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
-import { ExitCode, RefusedError, type ExitCodeValue } from '../lib/errors.js';
+import { ExitCode, type ExitCodeValue } from '../lib/errors.js';
 import { currentBranch } from '../lib/git.js';
 import type { PollingOptions } from '../lib/stacks/types.js';
 import { renderChangeSet } from '../lib/ui/changes.js';
 import * as out from '../lib/ui/deploy-output.js';
 import { renderLiveReport } from '../lib/ui/doctor-live.js';
 import { createStackProgress } from '../lib/ui/progress.js';
-import { confirmAction } from '../lib/ui/prompt.js';
+import { confirmOrDecline } from '../lib/ui/prompt.js';
 import { colorEnabled } from '../lib/ui/style.js';
 
 /** What tests replace: who answers, how fast stacks and pipelines are polled, and Ctrl-C. */
@@ -171,18 +171,13 @@ ${EXIT_CODES_HELP}`;
         onProgress: (event) => progress.report(event),
         confirm: async (question) => {
           await progress.finish();
-          try {
-            return await confirmAction(question.message, {
-              yes: flags.yes,
-              json: flags.json,
-              ...(interactive === undefined ? {} : { interactive }),
-              ...(ask === undefined ? {} : { ask }),
-            });
-          } catch (error) {
-            // A "no" is an answer the flow cleans up after; "nobody to ask" stays an error.
-            if (error instanceof RefusedError && error.code === 'DECLINED') return false;
-            throw error;
-          }
+          // A "no" is an answer the flow cleans up after; "nobody to ask" stays an error.
+          return confirmOrDecline(question.message, {
+            yes: flags.yes,
+            json: flags.json,
+            ...(interactive === undefined ? {} : { interactive }),
+            ...(ask === undefined ? {} : { ask }),
+          });
         },
         ...(flags.json
           ? {}

@@ -1,22 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 
 import { AiproxyCommand, EXIT_CODES_HELP } from '../base-command.js';
-import { createAwsContext, type AwsContext } from '../lib/aws/clients.js';
+import type { AwsContext } from '../lib/aws/clients.js';
 import { diagnoseLogFile } from '../lib/doctor/diagnose-log.js';
-import {
-  executeApply,
-  planApply,
-  type ApplyPlan,
-  type ApplyResult,
-} from '../lib/doctor/live/apply.js';
-import { diagnoseLive, liveDoctorJson } from '../lib/doctor/live/diagnose.js';
-import { projectPrefix, resolveTarget } from '../lib/doctor/live/target.js';
+import type { ApplyPlan, ApplyResult } from '../lib/doctor/live/apply.js';
 import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
 import type { AiproxyError } from '../lib/errors.js';
 import { ExitCode, InputError, RefusedError, type ExitCodeValue } from '../lib/errors.js';
-import { renderApplyPlan, renderApplyResult, renderLiveReport } from '../lib/ui/doctor-live.js';
 import { renderDoctorReport } from '../lib/ui/doctor-report.js';
-import { confirmAction } from '../lib/ui/prompt.js';
 
 const LIVE_FLAGS = ['branch', 'execution-id', 'build-id', 'stack', 'apply', 'direct'] as const;
 
@@ -101,9 +92,10 @@ ${EXIT_CODES_HELP}`;
       return diagnosis.report.denials.length > 0 ? ExitCode.DenialsFound : ExitCode.Ok;
     }
 
+    const live = await import('../lib/doctor/live/modules.js');
     const cwd = process.cwd();
-    const prefix = await projectPrefix(cwd);
-    const { request, branch } = await resolveTarget(
+    const prefix = await live.projectPrefix(cwd);
+    const { request, branch } = await live.resolveTarget(
       {
         pipeline: args.pipeline,
         branch: flags.branch,
@@ -113,22 +105,22 @@ ${EXIT_CODES_HELP}`;
       },
       { prefix, cwd },
     );
-    const ctx = createAwsContext({
+    const ctx = live.createAwsContext({
       ...(flags.profile === undefined ? {} : { profile: flags.profile }),
       ...(flags.region === undefined ? {} : { region: flags.region }),
     });
-    const diagnosis = await diagnoseLive(ctx, request, { prefix, branch });
+    const diagnosis = await live.diagnoseLive(ctx, request, { prefix, branch });
     if (flags.verbose) {
       this.note(
         `AWS requests: ${diagnosis.requests.beforeRoles} to find the failure and read it, ${diagnosis.requests.total} in all.`,
       );
     }
-    if (!flags.json) this.print(renderLiveReport(diagnosis, this.style));
+    if (!flags.json) this.print(live.renderLiveReport(diagnosis, this.style));
 
     const outcome = OUTCOME_EXIT[diagnosis.outcome];
     if (!flags.apply || diagnosis.outcome !== 'denials') {
       if (flags.apply) this.note('Nothing to apply: no access denial was found.');
-      if (flags.json) this.printJson(liveDoctorJson(diagnosis));
+      if (flags.json) this.printJson(live.liveDoctorJson(diagnosis));
       return outcome;
     }
 
@@ -138,7 +130,7 @@ ${EXIT_CODES_HELP}`;
       json: flags.json,
       cwd,
     });
-    if (flags.json) this.printJson({ ...liveDoctorJson(diagnosis), apply: applied.json });
+    if (flags.json) this.printJson({ ...live.liveDoctorJson(diagnosis), apply: applied.json });
     if (applied.error !== null && !flags.json) throw applied.error;
     if (applied.error !== null) return ExitCode.Refused;
     return applied.results.some((r) => r.mode === 'print') ? ExitCode.DenialsFound : ExitCode.Ok;
@@ -153,18 +145,19 @@ ${EXIT_CODES_HELP}`;
     diagnosis: LiveDiagnosis,
     options: { direct: boolean; yes: boolean; json: boolean; cwd: string },
   ): Promise<{ results: ApplyResult[]; error: AiproxyError | null; json: unknown }> {
+    const live = await import('../lib/doctor/live/modules.js');
     const results: ApplyResult[] = [];
     const show = (text: string): void => (options.json ? this.note(text) : this.print(text));
     try {
-      const plans = await planApply(diagnosis, { direct: options.direct, cwd: options.cwd });
+      const plans = await live.planApply(diagnosis, { direct: options.direct, cwd: options.cwd });
       for (const plan of plans) {
-        show(`\n${renderApplyPlan(plan, this.style)}`);
+        show(`\n${live.renderApplyPlan(plan, this.style)}`);
         if (plan.mode !== 'print') {
-          await confirmAction(question(plan), { yes: options.yes, json: options.json });
+          await live.confirmAction(question(plan), { yes: options.yes, json: options.json });
         }
-        const result = await executeApply(ctx, plan);
+        const result = await live.executeApply(ctx, plan);
         results.push(result);
-        show(renderApplyResult(result, this.style));
+        show(live.renderApplyResult(result, this.style));
       }
       return { results, error: null, json: { results, refused: null } };
     } catch (error) {

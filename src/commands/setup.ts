@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 
 import { AiproxyCommand, EXIT_CODES_HELP } from '../base-command.js';
 import { createAwsContext } from '../lib/aws/clients.js';
-import { ExitCode, RefusedError, type ExitCodeValue } from '../lib/errors.js';
+import { ExitCode, type ExitCodeValue } from '../lib/errors.js';
 import { DEFAULT_PREFIX } from '../lib/names.js';
 import {
   buildSetupTemplate,
@@ -18,7 +18,7 @@ import {
 import type { ChangeSetReview, PollingOptions } from '../lib/stacks/index.js';
 import { renderChangeSet } from '../lib/ui/changes.js';
 import { createStackProgress, type StackProgress } from '../lib/ui/progress.js';
-import { confirmAction } from '../lib/ui/prompt.js';
+import { confirmOrDecline } from '../lib/ui/prompt.js';
 import * as out from '../lib/ui/setup-output.js';
 import { colorEnabled } from '../lib/ui/style.js';
 
@@ -153,18 +153,13 @@ ${EXIT_CODES_HELP}`;
   /** Asks (or answers for `--yes`); a "no" is false, "nobody to ask" stays an error. */
   private async answer(message: string, flags: { yes: boolean; json: boolean }): Promise<boolean> {
     const { interactive, ask } = this.seams;
-    try {
-      return await confirmAction(message, {
-        yes: flags.yes,
-        json: flags.json,
-        ...(interactive === undefined ? {} : { interactive }),
-        ...(ask === undefined ? {} : { ask }),
-      });
-    } catch (error) {
-      // The flow handles a "no" itself (clean-up, its own message).
-      if (error instanceof RefusedError && error.code === 'DECLINED') return false;
-      throw error;
-    }
+    // The flow handles a "no" itself (clean-up, its own message).
+    return confirmOrDecline(message, {
+      yes: flags.yes,
+      json: flags.json,
+      ...(interactive === undefined ? {} : { interactive }),
+      ...(ask === undefined ? {} : { ask }),
+    });
   }
 
   /** The change set and its IAM tables, on stdout: the plan being asked about. */

@@ -56,6 +56,22 @@ export async function confirmAction(message: string, options: ConfirmActionOptio
   return true;
 }
 
+/**
+ * {@link confirmAction} for flows that clean up after a "no" themselves: a no (or Ctrl-C) is
+ * false; "nobody to ask" stays a `RefusedError`.
+ */
+export async function confirmOrDecline(
+  message: string,
+  options: ConfirmActionOptions,
+): Promise<boolean> {
+  try {
+    return await confirmAction(message, options);
+  } catch (error) {
+    if (error instanceof RefusedError && error.code === 'DECLINED') return false;
+    throw error;
+  }
+}
+
 function askOnStderr(message: string): Promise<boolean> {
   return confirm({ message, default: false }, { output: process.stderr });
 }

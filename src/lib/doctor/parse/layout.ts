@@ -28,17 +28,8 @@ export interface LogicalText {
   writers: LogWriter[];
 }
 
-interface Piece {
-  text: string;
-  line: number;
-  writer: LogWriter;
-  hardBefore: boolean;
-  /** Terminal width of the physical line the piece ends. */
-  width: number;
-  /** The text before console prefixes were stripped, used when the piece is a cut line's tail. */
-  unprefixed: string;
-  /** A line number or frame was stripped: the piece starts a line of the original output. */
-  prefixed: boolean;
+/** A clean line, or part of one, with what table and cut detection learned of it. */
+interface Piece extends CleanLine {
   /** Width to test for a fixed-width cut, when the piece is a table column slice. */
   columnWidth?: number;
   /** Length of the column part of the piece (its text minus the other columns). */
