@@ -322,7 +322,8 @@ function denyOtherAccountBuckets(s: Scope): PolicyStatement {
     Effect: 'Deny',
     Action: S3_WRITE_ACTIONS,
     Resource: ['*'],
-    // IfExists: a request without the key is left to the other statements, not blocked.
+    // Fails closed: S3 sets the key on every request, and a negated operator (IfExists or not)
+    // is true when a key is absent, so a request without it is denied too.
     Condition: { StringNotEqualsIfExists: { 's3:ResourceAccount': s.env.accountId } },
   };
 }
