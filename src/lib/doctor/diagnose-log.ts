@@ -1,9 +1,13 @@
+import createDebug from 'debug';
+
 import type { ReportContext } from '../ui/doctor-report.js';
 import { buildReport } from './enrich.js';
 import { openLogSource } from './log-source.js';
 import { scanDenials } from './parse/index.js';
 import { patchToCloudFormationYaml } from './snippet.js';
 import type { DoctorReport } from './types.js';
+
+const debug = createDebug('aiproxy:doctor');
 
 /** The offline doctor's result: the report, what the renderer needs, and the JSON document. */
 export interface LogDiagnosis {
@@ -24,9 +28,20 @@ export interface DoctorJson extends DoctorReport {
  * patches. Reads nothing from AWS.
  */
 export async function diagnoseLogFile(path: string): Promise<LogDiagnosis> {
+  const started = Date.now();
   const input = await openLogSource(path);
   const scan = await scanDenials(input, { file: path });
+  debug(
+    'scanned %s: %d bytes, %d lines, %d denials in %dms',
+    path,
+    scan.bytes,
+    scan.lines,
+    scan.denials.length,
+    Date.now() - started,
+  );
+
   const report = await buildReport(scan.denials);
+  debug('explained them and built %d patches in %dms', report.patches.length, Date.now() - started);
 
   const snippets = new Map(report.patches.map((p) => [p.roleArn, patchToCloudFormationYaml(p)]));
   return {
