@@ -175,6 +175,7 @@ ${EXIT_CODES_HELP}`;
           return confirmOrDecline(question.message, {
             yes: flags.yes,
             json: flags.json,
+            review: 'Review the template with --dry-run.',
             ...(interactive === undefined ? {} : { interactive }),
             ...(ask === undefined ? {} : { ask }),
           });

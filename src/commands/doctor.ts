@@ -41,7 +41,13 @@ ${EXIT_CODES_HELP}`;
   ];
 
   static override args = {
-    pipeline: Args.string({ description: 'Pipeline to diagnose.', required: false }),
+    // ignoreStdin: oclif would otherwise read piped input into the argument, and piped input
+    // is the log of `--log-file -`.
+    pipeline: Args.string({
+      description: 'Pipeline to diagnose.',
+      required: false,
+      ignoreStdin: true,
+    }),
   };
 
   static override flags = {
@@ -66,13 +72,19 @@ ${EXIT_CODES_HELP}`;
     direct: Flags.boolean({
       description: 'With --apply: put the patch on the role as an inline policy (emergencies).',
       default: false,
-      dependsOn: ['apply'],
     }),
     yes: Flags.boolean({ char: 'y', description: 'Apply without asking (CI).', default: false }),
   };
 
   protected async execute(): Promise<ExitCodeValue> {
     const { args, flags } = await this.parse(Doctor);
+
+    // oclif's dependsOn cannot see a boolean that defaults to false, so this is checked here.
+    if (flags.direct && !flags.apply) {
+      throw new InputError('USAGE', '--direct only changes how --apply applies a fix.', {
+        suggestions: ['Add --apply (with --direct), or drop --direct to diagnose only.'],
+      });
+    }
 
     const logFile = flags['log-file'];
     if (logFile !== undefined) {

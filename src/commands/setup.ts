@@ -103,7 +103,11 @@ ${EXIT_CODES_HELP}`;
       prefix: flags.prefix,
       confirm: async (question: { message: string }) => {
         await progress.finish();
-        return this.answer(question.message, flags);
+        return this.answer(question.message, {
+          ...flags,
+          // Deleting has no --dry-run; deploying the stack does.
+          ...(flags.delete ? {} : { review: 'Review the template with --dry-run.' }),
+        });
       },
       report: (event: SetupEvent) => this.onEvent(event, progress, quiet),
       // Waiting for a running operation only makes sense when we may go ahead afterwards.
@@ -151,12 +155,16 @@ ${EXIT_CODES_HELP}`;
   }
 
   /** Asks (or answers for `--yes`); a "no" is false, "nobody to ask" stays an error. */
-  private async answer(message: string, flags: { yes: boolean; json: boolean }): Promise<boolean> {
+  private async answer(
+    message: string,
+    flags: { yes: boolean; json: boolean; review?: string },
+  ): Promise<boolean> {
     const { interactive, ask } = this.seams;
     // The flow handles a "no" itself (clean-up, its own message).
     return confirmOrDecline(message, {
       yes: flags.yes,
       json: flags.json,
+      ...(flags.review === undefined ? {} : { review: flags.review }),
       ...(interactive === undefined ? {} : { interactive }),
       ...(ask === undefined ? {} : { ask }),
     });

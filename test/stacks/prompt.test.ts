@@ -28,6 +28,23 @@ describe('confirmAction', () => {
     });
   });
 
+  it('names a way to review first only when the command has one', async () => {
+    const refusal = (review?: string) =>
+      confirmAction('Delete?', {
+        yes: false,
+        json: false,
+        interactive: false,
+        ...(review === undefined ? {} : { review }),
+      }).catch((error: unknown) => error);
+
+    expect(await refusal()).toMatchObject({
+      suggestions: [expect.not.stringContaining('--dry-run') as unknown],
+    });
+    expect(await refusal('Review the template with --dry-run.')).toMatchObject({
+      suggestions: ['Review the template with --dry-run.', expect.stringContaining('--yes')],
+    });
+  });
+
   it('refuses under --json without --yes, even on a terminal', async () => {
     const ask = vi.fn();
     await expect(

@@ -15,6 +15,8 @@ export interface ConfirmActionOptions {
   json: boolean;
   /** Whether a person can answer (default: stdin and stderr are terminals). */
   interactive?: boolean;
+  /** How to review the change first, when the command has a way (`--dry-run`). */
+  review?: string;
   /** Asks the question; defaults to `@inquirer/prompts` on stderr (stdout stays clean). */
   ask?: (message: string) => Promise<boolean>;
 }
@@ -34,7 +36,10 @@ export async function confirmAction(message: string, options: ConfirmActionOptio
       'NEEDS_YES',
       `Not changing anything: ${options.json ? '--json output' : 'no terminal'} to ask "${message}"`,
       {
-        suggestions: ['Review the plan (--dry-run), then pass --yes to go ahead without a prompt.'],
+        suggestions: [
+          ...(options.review === undefined ? [] : [options.review]),
+          'Pass --yes to go ahead without a prompt, or run it in a terminal to be asked.',
+        ],
       },
     );
   }

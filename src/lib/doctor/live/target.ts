@@ -103,6 +103,8 @@ async function branchOfCheckout(cwd: string): Promise<string> {
   }
 }
 
+/** Lower-cases a sentence's first letter, but not an acronym's (`HEAD`, `AWS`). */
 function lowerFirst(text: string): string {
+  if (/^[A-Z]{2}/.test(text)) return text;
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
