@@ -175,6 +175,37 @@ describe('createAwsContext', () => {
     });
   });
 
+  it('takes --profile over keys in the environment, as the AWS CLI does', async () => {
+    // Given keys in the environment and a profile with keys of its own
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAFROMENVIRONMENT');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
+    writeFileSync(
+      process.env.AWS_SHARED_CREDENTIALS_FILE ?? '',
+      '[ci]\naws_access_key_id = AKIAFROMPROFILE\naws_secret_access_key = profile-secret\n',
+    );
+    const ctx = createAwsContext({ profile: 'ci', region: 'eu-west-1' });
+
+    const used = await ctx.sts.config.credentials();
+
+    expect(used.accessKeyId).toBe('AKIAFROMPROFILE');
+  });
+
+  it.each(['us east', 'US-EAST-1', 'eu-west', 'https://sts.amazonaws.com'])(
+    'refuses --region %j as a usage error naming the flag (exit 2)',
+    (region) => {
+      expect(() => createAwsContext({ region })).toThrow(
+        expect.objectContaining({ code: 'BAD_REGION', exitCode: 2 }),
+      );
+    },
+  );
+
+  it.each(['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-northwest-1', 'ap-southeast-5'])(
+    'accepts --region %s',
+    (region) => {
+      expect(() => createAwsContext({ region })).not.toThrow();
+    },
+  );
+
   it('reports an endpoint that does not answer as AWS_UNREACHABLE', async () => {
     // Given AWS_ENDPOINT_URL points at a closed port
     vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');

@@ -121,6 +121,27 @@ describe('toAwsError: the rest', () => {
     });
   });
 
+  it('gives every other error a next step, and blames an unparseable answer on the endpoint', async () => {
+    const validation = await toAwsError(awsError('ValidationError', 'No export named X found'), {
+      service: 'cloudformation',
+      operation: 'ExecuteChangeSet',
+    });
+    const html = await toAwsError(
+      Object.assign(new SyntaxError("Unexpected token '<'"), {
+        message: "Unexpected token '<'\n  Deserialization error: to see the raw response…",
+      }),
+      { service: 'codepipeline', operation: 'ListPipelineExecutions' },
+    );
+    const server = await toAwsError(awsError('InternalFailure', 'oops', { status: 503 }));
+
+    expect(validation.suggestions).toEqual([
+      'AWS rejected a value in the request: the message names it.',
+      expect.stringContaining('--verbose'),
+    ]);
+    expect(html.suggestions[0]).toMatch(/^The endpoint did not answer like AWS/);
+    expect(server.suggestions[0]).toContain('HTTP 503');
+  });
+
   it('maps operations to IAM actions, S3 exceptions included', () => {
     expect(actionFor('cloudformation', 'ExecuteChangeSet')).toBe('cloudformation:ExecuteChangeSet');
     expect(actionFor('s3', 'ListObjectsV2')).toBe('s3:ListBucket');

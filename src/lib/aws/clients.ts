@@ -12,7 +12,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { fromIni } from '@aws-sdk/credential-providers';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -22,6 +22,7 @@ import type {
 } from '@smithy/types';
 import createDebug from 'debug';
 
+import { InputError } from '../errors.js';
 import { OPERATION_TAG, toAwsError, type AwsErrorContext } from './errors.js';
 
 const debug = createDebug('aiproxy:aws');
@@ -91,8 +92,26 @@ export interface AwsContext extends AwsClients {
  */
 const DEFAULT_MAX_ATTEMPTS = 10;
 
-/** Builds the AWS context for one command run. Nothing is contacted until a client is used. */
+// Partition regions: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, us-isob-east-1.
+const REGION_SHAPE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * Builds the AWS context for one command run. Nothing is contacted until a client is used.
+ *
+ * @throws InputError `BAD_REGION` when `--region` is not a region name.
+ */
 export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
+  if (options.region !== undefined && !REGION_SHAPE.test(options.region)) {
+    throw new InputError(
+      'BAD_REGION',
+      `--region ${JSON.stringify(options.region)} is not a region name.`,
+      {
+        suggestions: [
+          'Pass a region code such as --region eu-west-1 (`aws account list-regions` lists them).',
+        ],
+      },
+    );
+  }
   const counter = { requests: 0 };
   const config = clientConfig(options);
   const built: Partial<AwsClients> = { ...options.clients };
@@ -170,9 +189,11 @@ function clientConfig(options: AwsContextOptions): Record<string, unknown> {
   else if (process.env.AWS_MAX_ATTEMPTS === undefined) config.maxAttempts = DEFAULT_MAX_ATTEMPTS;
   if (options.region !== undefined) config.region = options.region;
   if (options.profile !== undefined) {
-    // `profile` also makes the SDK read that profile's region and endpoint settings.
+    // `profile` also makes the SDK read that profile's region and endpoint settings. The named
+    // profile wins over AWS_ACCESS_KEY_ID and friends, as with the AWS CLI: the default chain
+    // would take the environment's keys first and only warn.
     config.profile = options.profile;
-    config.credentials = fromNodeProviderChain({ profile: options.profile });
+    config.credentials = fromIni({ profile: options.profile });
   }
   if (injected.credentials !== undefined) config.credentials = injected.credentials;
   if (injected.requestHandler !== undefined) config.requestHandler = injected.requestHandler;

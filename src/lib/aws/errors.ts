@@ -143,8 +143,32 @@ export async function toAwsError(
     return unreachable(code ?? name, error);
   }
   return new AwsError('AWS_ERROR', `${callLabel(ctx)} failed: ${name}: ${message}`, {
+    suggestions: otherErrorHints(name, message, shape.$metadata?.httpStatusCode),
     cause: error,
   });
+}
+
+/**
+ * What to try for an error no rule above knows: every error names a next step. A response that
+ * could not be parsed is rarely AWS's: usually a proxy or a wrong `AWS_ENDPOINT_URL`.
+ */
+function otherErrorHints(name: string, message: string, status: number | undefined): string[] {
+  const hints: string[] = [];
+  if (name === 'SyntaxError' || /Deserialization error/i.test(message)) {
+    hints.push(
+      `The endpoint did not answer like AWS${process.env.AWS_ENDPOINT_URL === undefined ? '' : ` (AWS_ENDPOINT_URL is ${process.env.AWS_ENDPOINT_URL})`}: check the endpoint, a proxy in between, and the region.`,
+    );
+  } else if (status !== undefined && status >= 500) {
+    hints.push(
+      `AWS answered with a server error (HTTP ${status}): run the command again in a minute.`,
+    );
+  } else if (name === 'ValidationError' || name === 'ValidationException') {
+    hints.push('AWS rejected a value in the request: the message names it.');
+  }
+  hints.push(
+    'Run it again with --verbose for the full error, or DEBUG=aiproxy:aws to see each call.',
+  );
+  return hints;
 }
 
 function callLabel(ctx: AwsErrorContext): string {
