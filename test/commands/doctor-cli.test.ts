@@ -75,6 +75,16 @@ describe.skipIf(!built)('aiproxy doctor from a shell', () => {
     expect(run.stderr).toContain('--direct only changes how --apply applies a fix');
   });
 
+  it.skipIf(!existsSync('/proc/self/mem'))(
+    'says a file that opens but cannot be read is unreadable (exit 2), not a crash',
+    () => {
+      const run = aiproxy(['doctor', '--log-file', '/proc/self/mem']);
+
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('LOG_UNREADABLE');
+    },
+  );
+
   it('prints an error as the one JSON object on stdout under --json', () => {
     const run = aiproxy(['doctor', '--log-file', 'no/such/file.log', '--json']);
 

@@ -55,12 +55,18 @@ function unreadable(path: string, error: unknown): InputError {
 }
 
 /** Reads a regular file: synchronous reads into one reused buffer. */
-async function* readFile(handle: FileHandle): AsyncGenerator<Buffer> {
+async function* readFile(handle: FileHandle, path: string): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let turn = performance.now();
   try {
     for (;;) {
-      const bytesRead = readSync(handle.fd, buffer, 0, CHUNK_BYTES, null);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(handle.fd, buffer, 0, CHUNK_BYTES, null);
+      } catch (error) {
+        // EIO, EINVAL and the like: a file that opens but cannot be read (a device, /proc).
+        throw unreadable(path, error);
+      }
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
       if (performance.now() - turn > TURN_MS) {
@@ -74,13 +80,18 @@ async function* readFile(handle: FileHandle): AsyncGenerator<Buffer> {
 }
 
 /** Reads a pipe or a device, where a read may wait: asynchronous, two buffers in turn. */
-async function* readStream(handle: FileHandle): AsyncGenerator<Buffer> {
+async function* readStream(handle: FileHandle, path: string): AsyncGenerator<Buffer> {
   let reading = Buffer.allocUnsafe(CHUNK_BYTES);
   let spare = Buffer.allocUnsafe(CHUNK_BYTES);
   let pending = handle.read(reading, 0, CHUNK_BYTES, null);
   try {
     for (;;) {
-      const { bytesRead } = await pending;
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await pending);
+      } catch (error) {
+        throw unreadable(path, error);
+      }
       if (bytesRead === 0) return;
       const ready = reading;
       [reading, spare] = [spare, reading];
@@ -124,5 +135,5 @@ export async function openLogSource(path: string): Promise<AsyncIterable<Buffer>
   } catch (error) {
     throw unreadable(path, error);
   }
-  return stats.isFile() ? readFile(handle) : readStream(handle);
+  return stats.isFile() ? readFile(handle, path) : readStream(handle, path);
 }
