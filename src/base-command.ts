@@ -5,7 +5,8 @@ import { colorEnabled, makeStyle, type Style } from './lib/ui/style.js';
 
 /** The exit-code table as a help section, shown by every command's `--help`. */
 export const EXIT_CODES_HELP = EXIT_CODE_TABLE.map(
-  ([code, meaning]) => `${String(code).padStart(2)}  ${meaning}`,
+  // Padded after the code: oclif trims each help line's leading spaces.
+  ([code, meaning]) => `${String(code).padEnd(2)}  ${meaning}`,
 ).join('\n');
 
 /** Flags every command understands. */

@@ -31,12 +31,7 @@ export interface DeploySeams {
 export default class Deploy extends AiproxyCommand {
   static override summary = 'Deploy the CI/CD pipeline stack of a branch (any developer).';
 
-  static override description = `Creates or updates <prefix>-<branch>-cicd: artifact bucket, ECR repository, CodeBuild
-project with its own bounded role, and a CodePipeline that builds the branch and deploys the
-application stack <prefix>-<branch>-app. Checks the caller and the global stack first, shows
-the change set, asks, then runs it as the execution role (never with your own rights).
---watch follows the pipeline run and, when it fails, prints the doctor's diagnosis.
---dry-run prints the template without any AWS access.
+  static override description = `Creates or updates <prefix>-<branch>-cicd: artifact bucket, ECR repository, CodeBuild project with its own bounded role, and a CodePipeline that builds the branch and deploys the application stack <prefix>-<branch>-app. Checks the caller and the global stack first, shows the change set, asks, then runs it as the execution role (never with your own rights). --watch follows the pipeline run and, when it fails, prints the doctor's diagnosis. --dry-run prints the template without any AWS access.
 
 EXIT CODES
 ${EXIT_CODES_HELP}`;

@@ -21,11 +21,7 @@ export default class Doctor extends AiproxyCommand {
   static override summary =
     'Explain the access denials behind a failed pipeline or build log, with the smallest safe fix.';
 
-  static override description = `Against AWS: finds the pipeline's latest failed run (or the run, build or stack named), reads
-its failed actions (CodeBuild logs from CloudWatch Logs or S3, CloudFormation events with nested
-stacks, the actions' own error messages), explains every access denial, says where the fix
-belongs (project config, application template, global setup, or the role's owner), checks the
-patch with the IAM policy simulator, and applies it only with --apply.
+  static override description = `Against AWS: finds the pipeline's latest failed run (or the run, build or stack named), reads its failed actions (CodeBuild logs from CloudWatch Logs or S3, CloudFormation events with nested stacks, the actions' own error messages), explains every access denial, says where the fix belongs (project config, application template, global setup, or the role's owner), checks the patch with the IAM policy simulator, and applies it only with --apply.
 
 Offline: --log-file reads a build log (- for standard input) and needs no AWS access.
 
