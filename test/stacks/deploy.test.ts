@@ -148,6 +148,21 @@ describe('deployStack: first create', () => {
     expect(cfn.stack?.status).toBe('DELETE_COMPLETE');
   });
 
+  it('leaves no empty stack when CloudFormation rejects the execution itself', async () => {
+    cfn.nextChangeSet = { changes: [resourceChange('Add', 'ExecutionRole', 'AWS::IAM::Role')] };
+    cfn.mock
+      .on(ExecuteChangeSetCommand)
+      .rejects(
+        awsError('ValidationError', 'No export named aiproxy-global-BoundaryPolicyArn found.'),
+      );
+
+    await expect(deploy(true)).rejects.toMatchObject({
+      message: expect.stringContaining('No export named') as unknown,
+    });
+    expect(cfn.stack?.status).toBe('DELETE_COMPLETE');
+    expect(cfn.inputsOf(DeleteStackCommand)[0]).toMatchObject({ RoleARN: ROLE_ARN });
+  });
+
   it('names the missing permission when CreateChangeSet is denied', async () => {
     cfn.mock
       .on(CreateChangeSetCommand)

@@ -147,6 +147,11 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   const follower = await executeChangeSet(cf, {
     stackId: prepared.stackId,
     changeSetName: prepared.changeSetName,
+  }).catch(async (error: unknown) => {
+    // Rejected before anything ran (a missing export, a stale change set): a first deploy
+    // leaves no empty stack behind, an update no dead change set.
+    await bestEffort(discard());
+    throw error;
   });
   const ended = await waitForStack(cf, {
     ...waitOptions(options),
