@@ -47,6 +47,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> setup --delete',
   ];
 
+  // Written out: oclif's generated usage renders the exclusive flags as empty alternatives.
+  static override usage = [
+    'setup [--yes] [--prefix <value>] [--connection-arn <value> | --create-connection github|gitlab|bitbucket] [--attach-to-group <value>] [--attach-to-role <value>]',
+    'setup --dry-run | --output <file> [--prefix <value>]',
+    'setup --delete [--yes] [--prefix <value>]',
+  ];
+
   static override flags = {
     prefix: Flags.string({
       description: 'Application prefix of every name.',

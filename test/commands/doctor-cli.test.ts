@@ -106,4 +106,14 @@ describe.skipIf(!built)('aiproxy doctor from a shell', () => {
     expect(short.status).toBe(0);
     expect(short.stdout).toBe(long.stdout);
   });
+
+  it('answers `aiproxy help doctor` with the doctor page, and an unknown command with exit 2', () => {
+    const page = aiproxy(['help', 'doctor']);
+    const flag = aiproxy(['doctor', '--help']);
+    const unknown = aiproxy(['help', 'nope']);
+
+    expect(page.status).toBe(0);
+    expect(page.stdout).toBe(flag.stdout);
+    expect(unknown.status).toBe(2);
+  });
 });
