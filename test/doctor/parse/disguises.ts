@@ -219,14 +219,16 @@ export const syntheticDenialArb: fc.Arbitrary<SyntheticDenial> = fc
     principal: principalArb,
     action: actionArb,
     resource: resourceArb,
+    // S3's current message quotes the resource: `on resource: "arn:aws:s3:::b/k"`.
+    quoted: fc.boolean(),
     reason: reasonArb,
     envelope: envelopeArb,
     requestId,
     blob: fc.stringMatching(/^[A-Za-z0-9_-]{40,200}$/),
   })
-  .map(({ principal, action, resource, reason, envelope, requestId: id, blob }) => {
+  .map(({ principal, action, resource, quoted, reason, envelope, requestId: id, blob }) => {
     const parts = [`User: ${principal} is not authorized to perform: ${action}`];
-    if (resource !== null) parts.push(`on resource: ${resource}`);
+    if (resource !== null) parts.push(`on resource: ${quoted ? `"${resource}"` : resource}`);
     if (reason.text !== '') parts.push(reason.text.replace('ACTION', action));
     const message = parts.join(' ');
     const encoded = envelope === 'ec2-encoded';

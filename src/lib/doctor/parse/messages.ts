@@ -53,13 +53,17 @@ const IMPLICIT = new RegExp(
   'y',
 );
 const EXPLICIT = new RegExp(
-  String.raw`[\s.,]{0,8}with\s{0,4}an?\s{0,4}explicit\s{0,4}deny(?:\s{0,4}in\s{0,4}(?:an?\s{0,4}|the\s{0,4})?${POLICY_KIND})?(?:\s{0,4}:\s{0,4}(arn:[^\s"'\\]{1,1600}))?`,
+  String.raw`[\s.,]{0,8}with\s{0,4}an?\s{0,4}explicit\s{0,4}deny(?:\s{0,4}in\s{0,4}(?:an?\s{0,4}|the\s{0,4})?${POLICY_KIND})?(?:\s{0,4}:\s{0,4}\\{0,7}["'\`]?(arn:[^\s"'\\\`]{1,1600}))?`,
   'y',
 );
 // The encoded message follows the sentence, after a period, on the same line.
 const ENCODED = /[^\n]{0,160}?Encoded\s{0,4}authori[sz]ation/y;
 
 const TOKEN_STOP = /[\s"'`\\<>]/;
+// A quote around a value, escaped by a log layer that was not undone (`\"`, `\\\"`), and a soft
+// break where a terminal cut the line right after or before it.
+const OPEN_QUOTE = /\\{0,7}(["'`])\u2028?/y;
+const CLOSE_QUOTE = /\u2028?\\{0,7}(["'`])/y;
 const RESOURCE_TYPE_WORD = /^[a-z][a-z-]{1,30}$/;
 const KEYWORD = /^(?:(?:because|with|on|and|status)(?![\w-])|\(Service:|Encoded)/;
 
@@ -121,8 +125,27 @@ function isIncompleteArn(token: string): boolean {
   return token.split(':').length < 6 || /[:/-]$/.test(token);
 }
 
-/** The resource after `on resource:`, as printed; `end` is where it stops in `text`. */
+/**
+ * The resource after `on resource:`, as printed without quotes; `end` is where it stops in
+ * `text`, after a closing quote. S3's current message quotes the ARN (`on resource:
+ * "arn:aws:s3:::b/k"`); a quoted resource reads exactly like an unquoted one.
+ */
 export function readResource(text: string, from: number): { value: string | null; end: number } {
+  OPEN_QUOTE.lastIndex = from;
+  const open = OPEN_QUOTE.exec(text);
+  if (open === null) return readBareResource(text, from);
+
+  const resource = readBareResource(text, from + open[0].length);
+  if (resource.value === null) return { value: null, end: from };
+  // The closing quote may be missing (a message cut short); then the resource ends as read.
+  const quote = open[1] as string;
+  CLOSE_QUOTE.lastIndex = resource.end;
+  const close = CLOSE_QUOTE.exec(text);
+  const closed = close !== null && close[1] === quote;
+  return { value: resource.value, end: closed ? resource.end + close[0].length : resource.end };
+}
+
+function readBareResource(text: string, from: number): { value: string | null; end: number } {
   let token = tokenAt(text, from, MAX_RESOURCE);
   let end = from + token.length;
   if (token === '') return { value: null, end: from };
