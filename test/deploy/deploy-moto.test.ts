@@ -126,13 +126,16 @@ describe('setup, deploy, list and destroy against moto', () => {
     expect(run.stdout).toContain(`✓ No changes: ${NAMES.pipelineStackName} is already up to date.`);
   });
 
-  it('list shows the branch (moto cannot list pipeline runs)', async () => {
+  it('list shows the branch, read back from the stack’s template (moto cannot list pipeline runs)', async () => {
     const run = await runCommand(List, ['--json'], ci(dir));
+    const table = await runCommand(List, [], ci(dir));
 
     expect(run.exitCode).toBe(0);
     const json = JSON.parse(run.stdout) as { pipelines: Record<string, unknown>[] };
     expect(json.pipelines).toHaveLength(1);
+    expect(table.stdout).toMatch(/^feature\/Login_Fix-2 +CREATE_COMPLETE/m);
     expect(json.pipelines[0]).toMatchObject({
+      branch: BRANCH,
       slug: NAMES.slug,
       stackName: NAMES.pipelineStackName,
       stackStatus: 'CREATE_COMPLETE',

@@ -26,6 +26,7 @@ import Destroy from '../../src/commands/destroy.js';
 import List from '../../src/commands/list.js';
 import { AiproxyError } from '../../src/lib/errors.js';
 import { branchNames } from '../../src/lib/names.js';
+import { pipelineTemplateYaml } from '../../src/lib/templates/pipeline.js';
 import { formatError } from '../../src/lib/ui/error-output.js';
 import {
   ACCOUNT,
@@ -216,6 +217,17 @@ export async function runCommand(
     process.exitCode = undefined;
   }
   return { exitCode, stdout: stdout.join(''), stderr: stderr.join(''), error };
+}
+
+/** The template `deploy` gives a branch's pipeline stack: what GetTemplate returns for it. */
+export function pipelineTemplate(branch: string, prefix = 'aiproxy'): string {
+  return pipelineTemplateYaml({
+    prefix,
+    branch,
+    repository: PROJECT_CONFIG.repository,
+    appTemplatePath: PROJECT_CONFIG.appTemplate,
+    buildspecPath: PROJECT_CONFIG.buildspec,
+  });
 }
 
 /** The project config of the stories: one extra statement applied, one refused. */

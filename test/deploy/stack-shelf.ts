@@ -1,13 +1,14 @@
 /**
  * A CloudFormation stand-in holding several stacks by name, for the flows that touch more than
  * one (destroy deletes the application stack, then the pipeline stack; list reads them all).
- * It answers DescribeStacks, DeleteStack, DescribeStackEvents and ListStacks the way the real
- * service does: a deleted stack disappears by name but stays readable by ARN.
+ * It answers DescribeStacks, DeleteStack, DescribeStackEvents, GetTemplate and ListStacks the
+ * way the real service does: a deleted stack disappears by name but stays readable by ARN.
  */
 import {
   DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListStacksCommand,
   type CloudFormationClientResolvedConfig,
   type ServiceInputTypes,
@@ -24,6 +25,9 @@ interface ShelvedStack {
   id: string;
   status: string;
   outputs: Record<string, string>;
+  /** Stack-level tags (`deploy` sets none today; its template tags the resources). */
+  tags: Record<string, string>;
+  template?: string;
   events: StackEvent[];
   /** The next delete fails on this resource, once. */
   failNextDelete?: { logicalId: string; resourceType: string; reason: string };
@@ -56,6 +60,13 @@ export class StackShelf {
     mock.on(DescribeStackEventsCommand).callsFake((input: { StackName: string }) => ({
       StackEvents: this.find(input.StackName)?.events ?? [],
     }));
+    mock.on(GetTemplateCommand).callsFake((input: { StackName: string }) => {
+      const stack = this.find(input.StackName);
+      if (stack === undefined) {
+        throw awsError('ValidationError', `Stack with id ${input.StackName} does not exist`);
+      }
+      return { TemplateBody: stack.template ?? '{}' };
+    });
     mock.on(ListStacksCommand).callsFake(() => ({
       StackSummaries: [...this.stacks.values()]
         .filter((s) => s.status !== 'DELETE_COMPLETE')
@@ -69,14 +80,21 @@ export class StackShelf {
     }));
   }
 
-  /** Given: a stack in `status` with `outputs`. */
-  put(name: string, status: string, outputs: Record<string, string> = {}): this {
+  /** Given: a stack in `status` with `outputs`, and optionally stack tags and a template. */
+  put(
+    name: string,
+    status: string,
+    outputs: Record<string, string> = {},
+    extra: { tags?: Record<string, string>; template?: string } = {},
+  ): this {
     this.serial += 1;
     const stack: ShelvedStack = {
       name,
       id: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/id-${this.serial}`,
       status,
       outputs,
+      tags: extra.tags ?? {},
+      ...(extra.template === undefined ? {} : { template: extra.template }),
       events: [],
       deleting: false,
     };
@@ -121,6 +139,7 @@ export class StackShelf {
             OutputKey,
             OutputValue,
           })),
+          Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),
         },
       ],
     };

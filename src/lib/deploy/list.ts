@@ -1,10 +1,13 @@
 /**
  * `aiproxy list`: the application's branch pipelines (stacks `<p>-*-cicd`), each with its
- * stack status, its application stack and the status of its last pipeline run.
+ * branch, its stack status, its application stack and the status of its last pipeline run.
  */
 import {
   DescribeStacksCommand,
+  GetTemplateCommand,
   ListStacksCommand,
+  type CloudFormationClient,
+  type Stack,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
@@ -12,8 +15,14 @@ import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { callAws } from '../aws/call.js';
 import type { AwsContext } from '../aws/clients.js';
 import { toAwsError } from '../aws/errors.js';
+import { branchSlug } from '../names.js';
+import { parseTemplate } from '../stacks/template-body.js';
 import { LIVE_STACK_STATUSES, outputsOf } from '../stacks/state.js';
+import { PIPELINE_LOGICAL_IDS } from '../templates/pipeline-parts.js';
 import { toSingleLine } from '../text.js';
+
+/** The tag `deploy`'s template puts on each resource of a pipeline stack (`pipeline-parts.ts`). */
+const BRANCH_TAG = 'aiproxy:branch';
 
 /** The last run of a pipeline. */
 export interface LastExecution {
@@ -28,7 +37,12 @@ export interface LastExecution {
 
 /** One branch's pipeline. */
 export interface BranchPipeline {
-  /** The branch's name fragment (the branch itself is not recoverable from a hashed slug). */
+  /**
+   * The branch as git names it, read back from the stack (see {@link readPipelineBranch});
+   * null when the stack does not record it, and only `slug` is known.
+   */
+  branch: string | null;
+  /** The branch's fragment of AWS names (`<p>-<slug>-cicd`); `destroy --branch` takes it too. */
   slug: string;
   stackName: string;
   stackStatus: string;
@@ -50,7 +64,7 @@ export interface ListBranchPipelinesOptions {
 }
 
 /**
- * The branch pipelines of `prefix` in the caller's region, sorted by slug.
+ * The branch pipelines of `prefix` in the caller's region, sorted by branch (or slug).
  *
  * A prefix that is itself `<prefix>-<word>` (`aiproxy-x`) shares the name pattern; the
  * policies share it as well, so its pipelines are listed too, as the developer may reach them.
@@ -70,7 +84,7 @@ export async function listBranchPipelines(
   const rows = await mapLimited(pipelines, options.concurrency ?? 5, (summary) =>
     describeBranch(ctx, summary, options.prefix, byName),
   );
-  return rows.sort((a, b) => a.slug.localeCompare(b.slug));
+  return rows.sort((a, b) => (a.branch ?? a.slug).localeCompare(b.branch ?? b.slug));
 }
 
 async function listLiveStacks(ctx: AwsContext): Promise<StackSummary[]> {
@@ -101,10 +115,20 @@ async function describeBranch(
   const slug = stackName.slice(prefix.length + 1, -'-cicd'.length);
   const appName = `${prefix}-${slug}-app`;
   const app = byName.get(appName);
-  const pipelineName = (await pipelineNameOf(ctx, stackName)) ?? `${prefix}-${slug}-pipeline`;
+  const stack = await describeQuietly(ctx.cloudformation, stackName);
+  const pipelineName =
+    (stack === undefined ? undefined : outputsOf(stack).PipelineName) ||
+    `${prefix}-${slug}-pipeline`;
+  const branch = await readPipelineBranch(ctx.cloudformation, {
+    stackName,
+    slug,
+    prefix,
+    ...(stack === undefined ? {} : { stack }),
+  });
   const updated = summary.LastUpdatedTime ?? summary.CreationTime;
 
   const row: BranchPipeline = {
+    branch,
     slug,
     stackName,
     stackStatus: summary.StackStatus ?? 'UNKNOWN',
@@ -117,17 +141,109 @@ async function describeBranch(
   return 'note' in last ? { ...row, note: last.note } : { ...row, lastExecution: last.execution };
 }
 
-/** The `PipelineName` output; the name rule gives the same answer when there is none yet. */
-async function pipelineNameOf(ctx: AwsContext, stackName: string): Promise<string | undefined> {
+/**
+ * The stack, for its `PipelineName` output and its tags; undefined when it cannot be read (the
+ * name rule then gives the pipeline's name, and the template the branch).
+ */
+async function describeQuietly(
+  cf: CloudFormationClient,
+  stackName: string,
+): Promise<Stack | undefined> {
   try {
-    const output = await ctx.cloudformation.send(
-      new DescribeStacksCommand({ StackName: stackName }),
-    );
-    const stack = output.Stacks?.[0];
-    return stack === undefined ? undefined : outputsOf(stack).PipelineName || undefined;
+    const output = await cf.send(new DescribeStacksCommand({ StackName: stackName }));
+    return output.Stacks?.[0];
   } catch {
     return undefined;
   }
+}
+
+/** Options for {@link readPipelineBranch}. */
+export interface ReadPipelineBranchOptions {
+  /** The pipeline stack, `<prefix>-<slug>-cicd`. */
+  stackName: string;
+  slug: string;
+  prefix: string;
+  /** The stack as DescribeStacks returned it, when the caller has it already. */
+  stack?: Stack;
+}
+
+/**
+ * The git branch a pipeline stack was deployed for, or null when the stack does not say.
+ *
+ * A slug `names.ts` kept as it was is the branch itself. A changed one ends in a hash, which
+ * cannot be undone, so the branch is read back from the stack: its own `aiproxy:branch` tag
+ * when it has one, else its template, whose pipeline carries the same tag and names the branch
+ * in its source action (`deploy` tags the resources, not the stack). A name is only believed
+ * when it gives the stack's slug again, so `destroy --branch` with it reaches the same stacks.
+ * Best effort: an unreadable stack or template gives null, never an error, so one stack cannot
+ * hide the others.
+ */
+export async function readPipelineBranch(
+  cf: CloudFormationClient,
+  options: ReadPipelineBranchOptions,
+): Promise<string | null> {
+  const fits = (candidate: unknown): candidate is string =>
+    typeof candidate === 'string' && slugOf(candidate, options.prefix) === options.slug;
+  // A slug kept as it was is its branch: no other branch's slug looks like that (names.ts).
+  if (fits(options.slug)) return options.slug;
+
+  const stack = options.stack ?? (await describeQuietly(cf, options.stackName));
+  const tagged = stack?.Tags?.find((tag) => tag.Key === BRANCH_TAG)?.Value;
+  if (fits(tagged)) return tagged;
+
+  const template = await templateQuietly(cf, options.stackName);
+  return templateBranches(template).find(fits) ?? null;
+}
+
+function slugOf(branch: string, prefix: string): string | undefined {
+  try {
+    return branchSlug(branch, prefix);
+  } catch {
+    return undefined;
+  }
+}
+
+async function templateQuietly(
+  cf: CloudFormationClient,
+  stackName: string,
+): Promise<Record<string, unknown>> {
+  try {
+    const output = await cf.send(
+      new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }),
+    );
+    return parseTemplate(output.TemplateBody);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The branch names a pipeline template holds: its pipeline's `aiproxy:branch` tag, then its
+ * source action's `BranchName` (exact even where the tag had to fall back to the slug, as tag
+ * values allow fewer characters than git branch names).
+ */
+function templateBranches(template: Record<string, unknown>): unknown[] {
+  const pipeline = field(field(template, 'Resources'), PIPELINE_LOGICAL_IDS.pipeline);
+  const properties = field(pipeline, 'Properties');
+  const tags = listOf(field(properties, 'Tags'));
+  const tag = tags.find((t) => field(t, 'Key') === BRANCH_TAG);
+  const sources = listOf(field(properties, 'Stages'))
+    .flatMap((stage) => listOf(field(stage, 'Actions')))
+    .filter((action) => field(field(action, 'ActionTypeId'), 'Category') === 'Source');
+  return [
+    field(tag, 'Value'),
+    ...sources.map((action) => field(field(action, 'Configuration'), 'BranchName')),
+  ];
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
 async function lastExecutionOf(

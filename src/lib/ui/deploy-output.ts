@@ -273,7 +273,8 @@ export function renderBranchTable(rows: readonly BranchPipeline[], style: Style)
   if (rows.length === 0)
     return 'No branch pipelines yet: `aiproxy deploy --branch NAME` makes one.';
   const table = rows.map((row) => [
-    row.slug,
+    // Marked, so a slug is not taken for the name of a branch (destroy takes either).
+    row.branch === null ? `${row.slug} (AWS name)` : stripControl(row.branch),
     row.stackStatus,
     row.lastExecution === null
       ? shorten(stripControl(row.note ?? 'never run'), NOTE_WIDTH)
