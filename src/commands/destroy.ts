@@ -27,6 +27,7 @@ export default class Destroy extends AiproxyCommand {
   static override description = `Deletes <prefix>-<branch>-cicd as the execution role, after emptying its artifact bucket
 (CloudFormation deletes only empty buckets; the ECR repository empties itself). With
 --with-app, deletes <prefix>-<branch>-app first. Needs nothing beyond the developer policy.
+--branch also takes the AWS name of a branch (its slug, as in <prefix>-<slug>-cicd).
 
 EXIT CODES
 ${EXIT_CODES_HELP}`;
@@ -80,7 +81,12 @@ ${EXIT_CODES_HELP}`;
       withApp: flags['with-app'],
       identity: preflight.identity,
     });
-    say(out.renderBranchLine(branch, flags.branch === undefined ? 'git' : 'flag', plan.names.slug));
+    const source = flags.branch === undefined ? 'git' : 'flag';
+    say(
+      plan.awsNameOf === null
+        ? out.renderBranchLine(branch, source, plan.names.slug)
+        : out.renderAwsNameLine(plan),
+    );
     if (!flags.json) this.print(out.renderDestroyPlan(plan, this.style));
     if (plan.targets.length === 0) {
       if (flags.json) this.printJson(out.destroyJson(plan, null));

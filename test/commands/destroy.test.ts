@@ -3,13 +3,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import Destroy from '../../src/commands/destroy.js';
 import { awsError } from '../support/aws-mock.js';
+import { branchNames } from '../../src/lib/names.js';
 import {
+  ACCOUNT,
+  BRANCH,
   ci,
   DeployAws,
   EXECUTION_ROLE,
   GLOBAL_OUTPUTS,
   NAMES,
   person,
+  pipelineTemplate,
   projectDir,
   REGION,
   runCommand,
@@ -29,7 +33,12 @@ beforeEach(() => {
   aws = new DeployAws();
   shelf = new StackShelf(aws.cfn.mock);
   shelf.put('aiproxy-global', 'UPDATE_COMPLETE', GLOBAL_OUTPUTS);
-  shelf.put(NAMES.pipelineStackName, 'UPDATE_COMPLETE', { ArtifactBucketName: BUCKET });
+  shelf.put(
+    NAMES.pipelineStackName,
+    'UPDATE_COMPLETE',
+    { ArtifactBucketName: BUCKET },
+    { template: pipelineTemplate(BRANCH) },
+  );
   shelf.put(NAMES.appStackName, 'CREATE_COMPLETE');
   dir = projectDir();
   // The bucket holds two artifacts, one of them in two versions.
@@ -151,12 +160,79 @@ describe('destroy', () => {
     expect(shelf.deleteOrder).toEqual([]);
   });
 
-  it('a branch with no stacks: nothing to do (exit 0)', async () => {
-    const run = await runCommand(Destroy, ['--branch', 'never-deployed', '--yes'], ci(dir));
+  // A slug-shaped name is looked up as an AWS name too, and finds nothing here either.
+  it.each(['never-deployed', 'some-branch-7252ebf0'])(
+    'a branch with no stacks (%s): nothing to do (exit 0)',
+    async (branch) => {
+      const run = await runCommand(Destroy, ['--branch', branch, '--yes'], ci(dir));
 
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toContain(`Nothing to delete for branch ${branch}.`);
+      expect(shelf.deleteOrder).toEqual([]);
+    },
+  );
+
+  it('the AWS name `list` may show finds the branch’s stacks, and deletes them after asking', async () => {
+    // Given a developer who copied the slug of feature/login rather than the branch
+    const asked: string[] = [];
+
+    // When they destroy by that name
+    const run = await runCommand(
+      Destroy,
+      ['--branch', NAMES.slug, '--with-app'],
+      person(dir, true, asked),
+    );
+
+    // Then it says which branch the name belongs to, asks as usual, and deletes both stacks the
+    // way it deletes a branch's: bucket emptied, app stack first, as the execution role
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toContain('Nothing to delete for branch never-deployed.');
+    expect(run.stderr).toContain(
+      `Branch ${BRANCH} (named ${NAMES.slug} in AWS), found by the AWS name given.`,
+    );
+    expect(asked).toEqual([
+      `Delete ${NAMES.appStackName} and ${NAMES.pipelineStackName} and everything in them?`,
+    ]);
+    expect(aws.s3.commandCalls(DeleteObjectsCommand)[0]?.args[0].input.Bucket).toBe(BUCKET);
+    expect(shelf.deleteOrder).toEqual([NAMES.appStackName, NAMES.pipelineStackName]);
+    expect(shelf.deleteRoles).toEqual([EXECUTION_ROLE, EXECUTION_ROLE]);
+  });
+
+  it('by AWS name, --json says so and names the recorded branch; without --yes, nothing goes', async () => {
+    const run = await runCommand(Destroy, ['--branch', NAMES.slug, '--json'], ci(dir));
+
+    expect(run.exitCode).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      branch: NAMES.slug,
+      slug: NAMES.slug,
+      matchedBy: 'aws-name',
+      stackBranch: BRANCH,
+      targets: [{ role: 'pipeline', stackName: NAMES.pipelineStackName }],
+      result: 'refused',
+    });
     expect(shelf.deleteOrder).toEqual([]);
+  });
+
+  it('by AWS name, an app stack left without its pipeline stack goes with --with-app', async () => {
+    // Given only the app stack of a branch whose pipeline stack was destroyed without --with-app
+    const gone = branchNames('feature/Old_Work', {
+      env: { partition: 'aws', accountId: ACCOUNT, region: REGION },
+    });
+    shelf.put(gone.appStackName, 'UPDATE_COMPLETE');
+
+    // When the admin's suggested command names it by its slug, first without --with-app
+    const kept = await runCommand(Destroy, ['--branch', gone.slug, '--yes'], ci(dir));
+    const run = await runCommand(Destroy, ['--branch', gone.slug, '--with-app', '--yes'], ci(dir));
+
+    // Then the first says the app stack stays and why; the second deletes it
+    expect(kept.exitCode).toBe(0);
+    expect(kept.stdout).toContain(`Nothing to delete for branch ${gone.slug}.`);
+    expect(kept.stdout).toContain(`${gone.appStackName} (UPDATE_COMPLETE) stays: pass --with-app`);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain(
+      `${gone.slug} is the AWS name of stacks that record no branch: working on those.`,
+    );
+    expect(shelf.deleteOrder).toEqual([gone.appStackName]);
+    expect(shelf.status(NAMES.pipelineStackName)).toBe('UPDATE_COMPLETE');
   });
 
   it('needs the global stack for the execution role (exit 3)', async () => {

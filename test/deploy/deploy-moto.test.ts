@@ -1,7 +1,7 @@
 /**
  * The developer's whole path against moto: `setup --yes` (the admin's global stack), then
- * `deploy --branch feature/Login_Fix-2 --yes`, `list` and `destroy`, with the real SDK clients
- * the client factory builds, pointed at moto by AWS_ENDPOINT_URL.
+ * `deploy --branch feature/Login_Fix-2 --yes`, `list` and `destroy` (by the branch's AWS name),
+ * with the real SDK clients the client factory builds, pointed at moto by AWS_ENDPOINT_URL.
  *
  * What moto 5.2 does with the pipeline template, checked by hand and asserted below:
  * - it creates the bucket, the ECR repository, the log group and the build role (under
@@ -145,7 +145,7 @@ describe('setup, deploy, list and destroy against moto', () => {
     });
   });
 
-  it('destroy empties the artifact bucket and deletes the stack, leaving nothing behind', async () => {
+  it('destroy by the AWS name empties the artifact bucket and deletes the stack, leaving nothing behind', async () => {
     const s3 = new S3Client({ forcePathStyle: true });
     await s3.send(
       new PutObjectCommand({
@@ -155,9 +155,11 @@ describe('setup, deploy, list and destroy against moto', () => {
       }),
     );
 
-    const run = await runCommand(Destroy, ['--branch', BRANCH, '--yes'], ci(dir));
+    // The slug, as a developer may copy it from a stack name: it finds the branch's stacks.
+    const run = await runCommand(Destroy, ['--branch', NAMES.slug, '--yes'], ci(dir));
 
     expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain(`Branch ${BRANCH} (named ${NAMES.slug} in AWS)`);
     expect(run.stderr).toContain(`Emptied ${NAMES.artifactBucketName}: 1 object(s) deleted.`);
     const deletes = proxy.stackCalls.filter((c) => c.action === 'DeleteStack');
     expect(deletes.map((d) => d.roleArn)).toEqual([GLOBAL.executionRole]);

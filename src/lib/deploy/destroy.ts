@@ -14,13 +14,14 @@ import {
 
 import type { AwsContext } from '../aws/clients.js';
 import type { CallerIdentity } from '../aws/identity.js';
-import { branchNames, type BranchNames } from '../names.js';
+import { branchNames, slugBudget, type BranchNames } from '../names.js';
 import { deleteStack, type DeleteStackResult } from '../stacks/delete.js';
 import { describeStackState, type StackState } from '../stacks/state.js';
 import type { PollingOptions, StackActivity } from '../stacks/types.js';
 import { PIPELINE_LOGICAL_IDS } from '../templates/pipeline.js';
 import { roleRefusal } from './deploy.js';
 import { explainStackFailure, type FailureExplanation } from './explain-failure.js';
+import { readPipelineBranch } from './list.js';
 import type { PreflightResult } from './preflight.js';
 
 /** One stack `destroy` will delete. */
@@ -31,13 +32,23 @@ export interface DestroyTarget {
   state: StackState;
 }
 
+/** The names `destroy` needs: those of a branch, or those an AWS name alone gives. */
+export type DestroyNames = Pick<BranchNames, 'slug' | 'pipelineStackName' | 'appStackName'>;
+
 /** What `destroy` will do, read before asking. */
 export interface DestroyPlan {
+  /** The name asked for: `--branch`, or the current git branch. */
   branch: string;
-  names: BranchNames;
+  names: DestroyNames;
+  /**
+   * Null when `branch` found stacks under its own names, or none at all. Set when it found
+   * none but is the AWS name (the slug) of stacks that exist, as stack names show it: the plan
+   * is then about those stacks, and `branch` here is the branch they record (null when none).
+   */
+  awsNameOf: { branch: string | null } | null;
   /** In deletion order: the application stack first. */
   targets: DestroyTarget[];
-  /** The artifact bucket to empty first, when the pipeline stack exists. */
+  /** The artifact bucket to empty first, when the pipeline stack exists and its name is known. */
   artifactBucket: string | null;
   /** The application stack, when it exists and `--with-app` was not given: it stays. */
   appStackLeft: { name: string; status: string } | null;
@@ -51,37 +62,99 @@ export interface PlanDestroyOptions {
   identity: CallerIdentity;
 }
 
-/** Reads the branch's stacks and decides what will be deleted. */
+/**
+ * Reads the branch's stacks and decides what will be deleted. A name with no stacks of its
+ * own that is the slug of existing stacks (`<prefix>-<name>-cicd` or `-app`) plans those.
+ */
 export async function planDestroy(
   ctx: AwsContext,
   options: PlanDestroyOptions,
 ): Promise<DestroyPlan> {
-  const { identity } = options;
+  const { identity, prefix } = options;
   const env = {
     partition: identity.partition,
     accountId: identity.account,
     region: identity.region,
   };
-  const names = branchNames(options.branch, { prefix: options.prefix, env });
+  const names = branchNames(options.branch, { prefix, env });
+  const own = await readBranchStacks(ctx, names);
+  const found = own.app.kind !== 'absent' || own.pipeline.kind !== 'absent';
+  if (found || !mayBeSlug(options.branch, prefix)) {
+    return planOf(options, names, own, names.artifactBucketName, null);
+  }
+
+  // Hashing the name again cannot find stacks named after it: read them by the name itself.
+  const slug = options.branch;
+  const bySlug = await readBranchStacks(ctx, {
+    slug,
+    pipelineStackName: `${prefix}-${slug}-cicd`,
+    appStackName: `${prefix}-${slug}-app`,
+  });
+  if (bySlug.app.kind === 'absent' && bySlug.pipeline.kind === 'absent') {
+    return planOf(options, names, own, names.artifactBucketName, null);
+  }
+  const branch =
+    bySlug.pipeline.kind === 'absent'
+      ? null
+      : await readPipelineBranch(ctx.cloudformation, {
+          stackName: bySlug.pipeline.stackName,
+          slug,
+          prefix,
+        });
+  // The branch gives the same slug (readPipelineBranch checks), hence the same stack names.
+  const branchOwn = branch === null ? null : branchNames(branch, { prefix, env });
+  return planOf(options, branchOwn ?? bySlug.names, bySlug, branchOwn?.artifactBucketName ?? null, {
+    branch,
+  });
+}
+
+/**
+ * Whether a name could be a hashed slug, which `branchSlug` would hash again (it keeps only
+ * clean names that do not end like one). Its shape, and never the global namespace.
+ */
+function mayBeSlug(name: string, prefix: string): boolean {
+  return (
+    /^[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}$/.test(name) &&
+    !name.startsWith('global') &&
+    name.length <= slugBudget(prefix)
+  );
+}
+
+interface BranchStacks {
+  names: DestroyNames;
+  app: StackState;
+  pipeline: StackState;
+}
+
+async function readBranchStacks(ctx: AwsContext, names: DestroyNames): Promise<BranchStacks> {
   const app = await describeStackState(ctx.cloudformation, names.appStackName);
   const pipeline = await describeStackState(ctx.cloudformation, names.pipelineStackName);
+  return { names, app, pipeline };
+}
 
+function planOf(
+  options: PlanDestroyOptions,
+  names: DestroyNames,
+  stacks: BranchStacks,
+  bucketByName: string | null,
+  awsNameOf: DestroyPlan['awsNameOf'],
+): DestroyPlan {
+  const { app, pipeline } = stacks;
   const targets: DestroyTarget[] = [];
   if (options.withApp && app.kind !== 'absent') {
-    targets.push({ role: 'app', stackName: names.appStackName, state: app });
+    targets.push({ role: 'app', stackName: app.stackName, state: app });
   }
   if (pipeline.kind !== 'absent') {
-    targets.push({ role: 'pipeline', stackName: names.pipelineStackName, state: pipeline });
+    targets.push({ role: 'pipeline', stackName: pipeline.stackName, state: pipeline });
   }
-  const bucket =
-    pipeline.kind === 'absent'
-      ? null
-      : (pipeline.outputs.ArtifactBucketName ?? names.artifactBucketName);
   return {
     branch: options.branch,
     names,
+    awsNameOf,
     targets,
-    artifactBucket: bucket,
+    // The output first; the name rule when the stack has none (a failed create, say).
+    artifactBucket:
+      pipeline.kind === 'absent' ? null : (pipeline.outputs.ArtifactBucketName ?? bucketByName),
     appStackLeft:
       !options.withApp && app.kind !== 'absent'
         ? { name: app.stackName, status: app.status }

@@ -30,6 +30,18 @@ export function renderBranchLine(branch: string, source: BranchSource, slug: str
   return `Branch ${branch}${named}, from ${from}.`;
 }
 
+/**
+ * The line that says which stacks `destroy` found by the AWS name it was given, rather than by
+ * a branch (see `DestroyPlan.awsNameOf`).
+ */
+export function renderAwsNameLine(plan: DestroyPlan): string {
+  const slug = plan.names.slug;
+  const branch = plan.awsNameOf?.branch ?? null;
+  return branch === null
+    ? `${stripControl(plan.branch)} is the AWS name of stacks that record no branch: working on those.`
+    : `Branch ${stripControl(branch)} (named ${slug} in AWS), found by the AWS name given.`;
+}
+
 /** Who and where, the global stack's version, and what is known about passing the role. */
 export function renderPreflight(preflight: PreflightResult, style: Style): string {
   const { identity, global, passRole } = preflight;
@@ -299,14 +311,21 @@ export function renderBranchTable(rows: readonly BranchPipeline[], style: Style)
 
 /** What `destroy` is about to delete, before the question. */
 export function renderDestroyPlan(plan: DestroyPlan, style: Style): string {
-  if (plan.targets.length === 0) return `Nothing to delete for branch ${plan.branch}.`;
-  const lines = [style.bold(`To delete, in this order (as the execution role):`)];
+  const lines =
+    plan.targets.length === 0
+      ? [`Nothing to delete for branch ${stripControl(plan.branch)}.`]
+      : [style.bold(`To delete, in this order (as the execution role):`)];
   for (const target of plan.targets) {
     const status = target.state.kind === 'absent' ? '' : ` (${target.state.status})`;
     lines.push(`  ${target.stackName}${status}  ${target.role} stack`);
-    if (target.role === 'pipeline' && plan.artifactBucket !== null) {
-      lines.push(`    after emptying the artifact bucket ${plan.artifactBucket}`);
-    }
+    if (target.role !== 'pipeline') continue;
+    lines.push(
+      plan.artifactBucket === null
+        ? style.yellow(
+            '    its artifact bucket is unknown: if it holds artifacts, the delete fails',
+          )
+        : `    after emptying the artifact bucket ${plan.artifactBucket}`,
+    );
   }
   if (plan.appStackLeft !== null) {
     lines.push(
@@ -380,6 +399,9 @@ export function destroyJson(
   return {
     branch: plan.branch,
     slug: plan.names.slug,
+    // `aws-name`: `branch` was the slug of the stacks below, whose own branch is `stackBranch`.
+    matchedBy: plan.awsNameOf === null ? 'branch' : 'aws-name',
+    ...(plan.awsNameOf === null ? {} : { stackBranch: plan.awsNameOf.branch }),
     targets: plan.targets.map((t) => ({
       role: t.role,
       stackName: t.stackName,
