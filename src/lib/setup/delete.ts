@@ -6,6 +6,7 @@
 import { paginateListStacks, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { toAwsError } from '../aws/errors.js';
+import { readPipelineBranch } from '../deploy/list.js';
 import { deleteStack, type DeleteStackOptions, type DeleteStackResult } from '../stacks/index.js';
 import { LIVE_STACK_STATUSES } from '../stacks/state.js';
 
@@ -14,6 +15,22 @@ export interface BranchStack {
   stackName: string;
   status: string;
   kind: 'cicd' | 'app';
+  /** The branch's name fragment: the stack is `<prefix>-<slug>-<kind>`. */
+  slug: string;
+}
+
+/**
+ * A branch whose stacks remain. `aiproxy destroy --branch <branch> --with-app` removes them the
+ * way they must go: app stack first, artifact bucket emptied, as the execution role.
+ */
+export interface RemainingBranch {
+  slug: string;
+  /**
+   * Read back from its pipeline stack; null when that stack is gone or records no branch
+   * (`destroy --branch` then takes the slug).
+   */
+  branch: string | null;
+  stackNames: string[];
 }
 
 /** The stacks named `<p>-*-cicd` and `<p>-*-app` that still exist in this region. */
@@ -21,7 +38,7 @@ export async function findBranchStacks(
   cf: CloudFormationClient,
   prefix: string,
 ): Promise<BranchStack[]> {
-  const pattern = new RegExp(`^${prefix}-.+-(cicd|app)$`);
+  const pattern = new RegExp(`^${prefix}-(.+)-(cicd|app)$`);
   const found: BranchStack[] = [];
   try {
     const pages = paginateListStacks(
@@ -35,7 +52,8 @@ export async function findBranchStacks(
         found.push({
           stackName: summary.StackName ?? '',
           status: summary.StackStatus ?? '',
-          kind: match[1] === 'app' ? 'app' : 'cicd',
+          kind: match[2] === 'app' ? 'app' : 'cicd',
+          slug: match[1] ?? '',
         });
       }
     }
@@ -45,9 +63,37 @@ export async function findBranchStacks(
   return found.sort((a, b) => a.stackName.localeCompare(b.stackName));
 }
 
+/** The branches of `stacks`, each with its branch name when its pipeline stack records it. */
+export async function remainingBranches(
+  cf: CloudFormationClient,
+  prefix: string,
+  stacks: readonly BranchStack[],
+): Promise<RemainingBranch[]> {
+  const bySlug = new Map<string, BranchStack[]>();
+  for (const stack of stacks) bySlug.set(stack.slug, [...(bySlug.get(stack.slug) ?? []), stack]);
+
+  const branches: RemainingBranch[] = [];
+  for (const [slug, group] of bySlug) {
+    const branch = await readPipelineBranch(cf, {
+      stackName: `${prefix}-${slug}-cicd`,
+      slug,
+      prefix,
+    });
+    branches.push({ slug, branch, stackNames: group.map((s) => s.stackName) });
+  }
+  return branches;
+}
+
 /** How `setup --delete` ended. */
 export type DeleteGlobalResult =
-  | { kind: 'branch-stacks-remain'; stackName: string; remaining: BranchStack[] }
+  | {
+      kind: 'branch-stacks-remain';
+      stackName: string;
+      prefix: string;
+      remaining: BranchStack[];
+      /** The same stacks by branch, for the `aiproxy destroy` that removes each. */
+      branches: RemainingBranch[];
+    }
   | (DeleteStackResult & {
       /** The boundary policy outlives the stack (DeletionPolicy Retain): delete it by hand. */
       retainedBoundaryArn?: string;
@@ -67,9 +113,17 @@ export interface DeleteGlobalStackOptions extends Omit<DeleteStackOptions, 'role
 export async function deleteGlobalStack(
   options: DeleteGlobalStackOptions,
 ): Promise<DeleteGlobalResult> {
-  const remaining = await findBranchStacks(options.cloudformation, options.prefix);
+  const { prefix } = options;
+  const remaining = await findBranchStacks(options.cloudformation, prefix);
   if (remaining.length > 0) {
-    return { kind: 'branch-stacks-remain', stackName: options.stackName, remaining };
+    const branches = await remainingBranches(options.cloudformation, prefix, remaining);
+    return {
+      kind: 'branch-stacks-remain',
+      stackName: options.stackName,
+      prefix,
+      remaining,
+      branches,
+    };
   }
   const { boundaryPolicyArn } = options;
   const result = await deleteStack(options);

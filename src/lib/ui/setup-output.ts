@@ -4,7 +4,8 @@
  * hand-off; or, under `--json`, one object with the same facts. Every value that came from
  * AWS is stripped of control characters before it is shown.
  */
-import type { DeleteGlobalResult } from '../setup/delete.js';
+import { DEFAULT_PREFIX } from '../names.js';
+import type { DeleteGlobalResult, RemainingBranch } from '../setup/delete.js';
 import type { CallerCheck } from '../setup/caller.js';
 import type { ExistingGlobalStack, VersionPlan } from '../setup/existing-stack.js';
 import type { Attachment, DeveloperHandoff, SetupOutputs } from '../setup/handoff.js';
@@ -308,8 +309,13 @@ export function renderDeleteResult(result: DeleteOutcome, style: Style): string 
         ...result.remaining.map((s) => `  ${clean(s.stackName)}  ${style.dim(s.status)}`),
         '',
         'They were made with its execution role and could no longer be updated or deleted without it.',
-        'Delete them first (`aws cloudformation delete-stack --stack-name NAME`, app stacks before',
-        'their pipeline stacks), then run `aiproxy setup --delete` again.',
+        'Destroy each branch first (`destroy` deletes the app stack first, empties the artifact',
+        'bucket and deletes as the execution role), then run `aiproxy setup --delete` again:',
+        ...result.branches.map((b) => {
+          const note =
+            b.branch === null ? style.dim('  # its AWS name: no branch is recorded') : '';
+          return `  ${destroyCommand(b, result)}${note}`;
+        }),
       ].join('\n');
     case 'absent':
       return `Nothing to delete: there is no stack ${name} in ${result.caller.region}.`;
@@ -345,7 +351,37 @@ export function renderDeleteResult(result: DeleteOutcome, style: Style): string 
 /** `setup --delete` as one JSON object. */
 export function deleteResultJson(result: DeleteOutcome): Record<string, unknown> {
   const { caller, ...rest } = result;
-  return { ...rest, result: result.kind, caller: callerJson(caller) };
+  return {
+    ...rest,
+    ...(result.kind === 'branch-stacks-remain'
+      ? { branches: result.branches.map((b) => ({ ...b, command: destroyCommand(b, result) })) }
+      : {}),
+    result: result.kind,
+    caller: callerJson(caller),
+  };
+}
+
+/**
+ * The `aiproxy destroy` that removes a remaining branch, ready to paste: it takes the slug when
+ * the branch is unknown, and names the prefix and region the admin's run used.
+ */
+function destroyCommand(
+  branch: RemainingBranch,
+  result: { prefix: string; caller: CallerIdentity },
+): string {
+  return [
+    'aiproxy destroy --branch',
+    shellWord(clean(branch.branch ?? branch.slug)),
+    '--with-app',
+    ...(result.prefix === DEFAULT_PREFIX ? [] : ['--prefix', result.prefix]),
+    '--region',
+    result.caller.region,
+  ].join(' ');
+}
+
+/** A word a POSIX shell reads back unchanged: git allows `$`, `;` and quotes in branch names. */
+function shellWord(text: string): string {
+  return /^[\w./:@=+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The outputs under the stack's own output keys, as `deploy` and scripts read them. */
