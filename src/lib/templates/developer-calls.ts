@@ -96,8 +96,8 @@ export const DEVELOPER_CALLS: readonly DeveloperCall[] = [
     service: 'cloudformation',
     action: 'GetTemplate',
     resource: 'delegatedStacks',
-    commands: ['deploy'],
-    why: 'diff the new template against the deployed one',
+    commands: ['deploy', 'destroy', 'list'],
+    why: 'diff the new template against the deployed one; read a pipeline’s branch name back',
   },
   {
     service: 'cloudformation',
