@@ -30,6 +30,13 @@ export interface Envelope {
   serviceHint: string | null;
   /** `service:Action` when the wrapper names it (CloudFormation's `API: iam:CreateRole`). */
   action: string | null;
+  /**
+   * Whether the CodeBuild agent prints errors in this shape. The agent is a Go program on the
+   * AWS SDK for Go v1 (`Code: message` then `status code: 403, request id: …`); it never prints
+   * the CLI's `An error occurred (…)`, another SDK's wrapper or a stack trace, so such text on
+   * a `[Container]` line is the build's own output.
+   */
+  agentForm: boolean;
 }
 
 const DENIAL_CODE =
@@ -116,6 +123,7 @@ function prefixEnvelope(
     operation: fields.operation ?? null,
     serviceHint: fields.serviceHint ?? null,
     action: fields.action ?? null,
+    agentForm: false,
   };
 }
 
@@ -166,6 +174,7 @@ function findGoErrors(text: string, found: Envelope[]): void {
       operation: null,
       serviceHint: null,
       action: null,
+      agentForm: true,
     });
   }
 }
@@ -188,6 +197,7 @@ function findJavaErrors(text: string, found: Envelope[]): void {
       operation: null,
       serviceHint: service?.trim().toLowerCase() ?? null,
       action: null,
+      agentForm: false,
     });
   }
 }
@@ -206,6 +216,7 @@ function findBodyErrors(text: string, found: Envelope[]): void {
         operation: null,
         serviceHint: null,
         action: null,
+        agentForm: false,
       });
     }
   }
@@ -226,6 +237,7 @@ function findBodyErrors(text: string, found: Envelope[]): void {
       operation: null,
       serviceHint: null,
       action: null,
+      agentForm: false,
     });
   }
 }
@@ -244,6 +256,7 @@ function findJavaScriptFrames(text: string, found: Envelope[]): void {
       operation: match[1] ?? null,
       serviceHint: null,
       action: null,
+      agentForm: false,
     });
   }
 }
@@ -262,6 +275,7 @@ function findPhpErrors(text: string, found: Envelope[]): void {
       operation: match[1] ?? null,
       serviceHint: null,
       action: null,
+      agentForm: false,
     });
   }
 }
@@ -294,6 +308,7 @@ function findCloudFormationErrors(text: string, found: Envelope[]): void {
       operation: null,
       serviceHint: null,
       action: null,
+      agentForm: false,
     });
   }
 }

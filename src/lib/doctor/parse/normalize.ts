@@ -11,6 +11,11 @@ export interface CleanLine {
   text: string;
   /** 1-based line in the original source. */
   line: number;
+  /**
+   * The caller's writer for API text; for a log line, `aws` when it starts with the CodeBuild
+   * agent's prefix. That is only a shape (a build can print it too): the parser also checks
+   * what the line says before it calls a denial on it the agent's (see region.ts).
+   */
   writer: LogWriter;
   /**
    * True when the break before this line is certainly real: an escaped `\n` or a carriage
@@ -47,7 +52,10 @@ const LINE_NUMBER = /^ {0,8}\d{1,7}(?:\t| {0,2}[|│] ?|: )/;
 const FRAME = /^\s{0,16}(?:- )?[│┃|] ?/;
 // Unicode line and paragraph separators would read as breaks; the parser uses U+2028 itself.
 const UNICODE_BREAKS = /[\u2028\u2029\u0085]/g;
-const CODEBUILD_AGENT = /^\s{0,4}\[Container\] /;
+// The CodeBuild agent starts each of its lines with `[Container]` and a timestamp, with or
+// without microseconds: `[Container] 2023/08/11 02:14:38.909041 `.
+const CODEBUILD_AGENT =
+  /^\s{0,4}\[Container\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? /;
 
 const UNESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
@@ -154,7 +162,7 @@ export function cleanLine(raw: string, line: number, writer?: LogWriter): CleanL
   if (HAS_CONTROL.test(text)) text = stripControl(text.replace(/\r/g, '\n'));
   // Colour codes take no room on a terminal: this is the width a console copy cut at.
   const width = text.length;
-  const agent = writer ?? (CODEBUILD_AGENT.test(text) ? 'aws' : 'build');
+  const shape = CODEBUILD_AGENT.test(text) ? 'aws' : 'build';
   if (text.includes('\\')) {
     text = unescapeLayers(text);
     if (HAS_CONTROL.test(text)) text = stripControl(text.replace(/\r/g, '\n'));
@@ -168,7 +176,9 @@ export function cleanLine(raw: string, line: number, writer?: LogWriter): CleanL
     return {
       text: stripped,
       line,
-      writer: agent,
+      // What follows an escaped newline or a carriage return is the line's content, not the
+      // agent's prefix, whatever it looks like.
+      writer: writer ?? (index === 0 ? shape : 'build'),
       hardBefore: index > 0,
       width,
       unprefixed: part,

@@ -8,7 +8,7 @@
 import { toSingleLine } from '../../text.js';
 import type { DenyKind, LogWriter, PolicyType } from '../types.js';
 import { findEnvelopes, type Envelope } from './envelopes.js';
-import { layoutLines, pieceAt } from './layout.js';
+import { layoutLines, pieceAt, type LogicalText } from './layout.js';
 import { findStatements, type Statement } from './messages.js';
 import { cleanLine, type CleanLine } from './normalize.js';
 import { parsePrincipal } from './principal.js';
@@ -152,6 +152,49 @@ class Intervals {
   }
 }
 
+// How far around an occurrence its line is searched for a wrapper the agent never prints.
+const LINE_REACH = 4096;
+// The agent repeats buildspec commands (`Running command echo …`, `Error while executing
+// command: …`): what follows is the build's text, echoed, not an error the agent got.
+const AGENT_ECHO =
+  /^[^\n]{0,120}?(?:Running command |Command did not exit successfully |Error while executing command: )/;
+
+/**
+ * Whether an occurrence reads as the CodeBuild agent's own report of an error. Its line must
+ * have the agent's prefix, and nothing on it may say a tool of the build printed it: the agent
+ * prints no CLI or SDK wrapper but its own Go SDK v1 one, and no stack trace, so such text is
+ * build output whatever its prefix. This is still a shape: a build can print a line exactly
+ * like the agent's, which is why `aws` is never taken as proof (see provenance.ts).
+ */
+class AgentCheck {
+  private toolWrappers: Intervals | null = null;
+
+  constructor(
+    private readonly layout: LogicalText,
+    private readonly envelopes: Envelope[],
+  ) {}
+
+  wrote(occurrence: Found, piece: number): boolean {
+    if (this.layout.writers[piece] !== 'aws') return false;
+    if (occurrence.wrappers.some((envelope) => !envelope.agentForm)) return false;
+
+    const { text } = this.layout;
+    const lineStart = this.layout.starts[piece] ?? 0;
+    if (AGENT_ECHO.test(text.slice(lineStart, Math.min(occurrence.start, lineStart + 200)))) {
+      return false;
+    }
+    const newline = text.indexOf('\n', occurrence.start);
+    const reach = occurrence.start + LINE_REACH;
+    const lineEnd = newline === -1 || newline > reach ? Math.min(text.length, reach) : newline;
+    this.toolWrappers ??= new Intervals(
+      this.envelopes
+        .filter((envelope) => !envelope.agentForm)
+        .map((envelope) => [envelope.start, envelope.end] as const),
+    );
+    return !this.toolWrappers.overlaps(Math.max(lineStart, occurrence.start - LINE_REACH), lineEnd);
+  }
+}
+
 /** Groups wrappers of one error (the CLI line and the JSON body it quotes) into clusters. */
 function clusters(envelopes: Envelope[]): Envelope[][] {
   const groups: Envelope[][] = [];
@@ -178,6 +221,14 @@ interface Found {
   fields: DenialFields;
   /** A wrapper with no sentence: a denial with no detail. */
   bare: boolean;
+  /** The wrappers around it: those holding its sentence, or those it is made of. */
+  wrappers: Envelope[];
+}
+
+/** The occurrences in a laid-out text, and every wrapper found in it. */
+interface Reading {
+  found: Found[];
+  envelopes: Envelope[];
 }
 
 /**
@@ -206,7 +257,7 @@ function score(found: Found[]): number {
 }
 
 /** Pairs sentences with wrappers in a laid-out text; offsets are into that text. */
-export function readOccurrences(text: string): Found[] {
+export function readOccurrences(text: string): Reading {
   const statements = findStatements(text);
   const envelopes = findEnvelopes(text);
   const used = new Set<Envelope>();
@@ -219,7 +270,7 @@ export function readOccurrences(text: string): Found[] {
     holders.forEach((envelope) => used.add(envelope));
     const opener = holders.find((envelope) => envelope.placement === 'before');
     const start = Math.min(statement.start, opener?.start ?? statement.start);
-    found.push({ start, fields: fieldsOf(statement, holders), bare: false });
+    found.push({ start, fields: fieldsOf(statement, holders), bare: false, wrappers: holders });
   }
 
   // A wrapper that overlaps a sentence or a used wrapper belongs to that denial already.
@@ -233,9 +284,9 @@ export function readOccurrences(text: string): Found[] {
     const start = Math.min(...cluster.map((envelope) => envelope.start));
     const end = Math.max(...cluster.map((envelope) => envelope.end));
     if (taken.overlaps(start, end)) continue;
-    found.push({ start, fields: bareFields(cluster), bare: true });
+    found.push({ start, fields: bareFields(cluster), bare: true, wrappers: cluster });
   }
-  return found.sort((left, right) => left.start - right.start);
+  return { found: found.sort((left, right) => left.start - right.start), envelopes };
 }
 
 /**
@@ -248,8 +299,8 @@ export function parseRegion(text: string, firstLine: number, writer?: LogWriter)
     lines.push(...cleanLine(raw, firstLine + index, writer));
   });
   let layout = layoutLines(lines);
-  let found = readOccurrences(layout.text);
-  let best = score(found);
+  let reading = readOccurrences(layout.text);
+  let best = score(reading.found);
   // A line of the widest width followed by one that reads like a line of its own may have
   // been cut there, or just be long. Each such break is glued if that reads more (a sentence
   // whose keyword the cut split, a reason clause after a split resource); on a tie the line is
@@ -262,21 +313,22 @@ export function parseRegion(text: string, firstLine: number, writer?: LogWriter)
       if (glue.has(doubt)) continue;
       const trial = new Set(glue).add(doubt);
       const glued = layoutLines(lines, { glue: trial });
-      const gluedFound = readOccurrences(glued.text);
-      const gluedScore = score(gluedFound);
+      const gluedReading = readOccurrences(glued.text);
+      const gluedScore = score(gluedReading.found);
       if (gluedScore > best) {
-        [glue, layout, found, best, changed] = [trial, glued, gluedFound, gluedScore, true];
+        [glue, layout, reading, best, changed] = [trial, glued, gluedReading, gluedScore, true];
       }
     }
     if (!changed) break;
   }
 
-  return found.map(({ start, fields }) => {
-    const piece = pieceAt(layout, start);
+  const agent = new AgentCheck(layout, reading.envelopes);
+  return reading.found.map((occurrence) => {
+    const piece = pieceAt(layout, occurrence.start);
     return {
-      fields: sanitize(fields),
+      fields: sanitize(occurrence.fields),
       line: layout.lines[piece] ?? firstLine,
-      writer: layout.writers[piece] ?? 'build',
+      writer: writer ?? (agent.wrote(occurrence, piece) ? 'aws' : 'build'),
     };
   });
 }
