@@ -22,3 +22,26 @@ export function stripControl(text: string): string {
 export function toSingleLine(text: string): string {
   return stripControl(text).replace(/\s+/g, ' ').trim();
 }
+
+// What a build log shows by accident: `aws configure` echoes, `env` dumps, curl headers, keys.
+// Each pattern keeps its label and masks the value, so the line still says what was there.
+const SECRET_PATTERNS: readonly RegExp[] = [
+  // aws_secret_access_key = …, AWS_SESSION_TOKEN=…, "SecretAccessKey": "…", password: …
+  /((?:secret[_-]?access[_-]?key|session[_-]?token|secret|password|passwd|api[_-]?key|token)["']?\s*[:=]\s*["']?)[^\s"',;]{6,}/gi,
+  // Authorization: Bearer …, Basic …
+  /(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}/g,
+  // GitHub, GitLab and Slack tokens, whatever surrounds them
+  /()\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,})/g,
+  // A PEM private key's body
+  /(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(?=-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+];
+
+/**
+ * Masks the values of credentials a build may have printed (access-key secrets, session
+ * tokens, passwords, bearer tokens, GitHub/GitLab/Slack tokens, private keys) before a log line
+ * is shown. Access key ids stay: they name a key without granting anything, and a person needs
+ * them to find it.
+ */
+export function redactSecrets(text: string): string {
+  return SECRET_PATTERNS.reduce((masked, pattern) => masked.replace(pattern, '$1***'), text);
+}
