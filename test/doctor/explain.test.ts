@@ -8,13 +8,51 @@ const POLICY = `arn:aws:iam::${ACCOUNT}:policy/deny-outside-eu`;
 
 describe('explainDenial', () => {
   it('explains the seed: who, what, where, and that an Allow on the role fixes it', () => {
-    // Given the seed denial (identity, implicit)
+    // Given the seed denial (identity, implicit) on a line in the CodeBuild agent's format
     const text = explainDenial(denial({ source: { file: 'x', line: 1, writer: 'aws' } }));
-    // Then it is one exact paragraph
+    // Then it is one exact paragraph, which still says to confirm the denial before granting
     expect(text).toBe(
       'The role aiproxy-iam-refactor-cicd-CodeBuildServiceRole-acpZXNrsWUoW was denied ecr:GetAuthorizationToken on any resource (*). ' +
-        "No identity-based policy of the role allows it: add an Allow to the role's policy (see the proposed patch).",
+        "No identity-based policy of the role allows it: add an Allow to the role's policy (see the proposed patch). " +
+        "This text is in AWS's format, which proves nothing about who printed it: confirm it in CloudTrail before granting anything.",
     );
+  });
+
+  describe('the caveat to confirm a denial in CloudTrail before granting it', () => {
+    const CAVEAT = /confirm it in CloudTrail before granting anything/;
+
+    it.each<[string, Partial<ParsedDenial>, RegExp]>([
+      ["on the build's own output", {}, /printed by the build itself/],
+      [
+        "on a line in the CodeBuild agent's format, which a build can print too",
+        { source: { file: 'build.log', line: 2, writer: 'aws' } },
+        /in AWS's format, which proves nothing about who printed it/,
+      ],
+      [
+        'on a denial that names no policy (an Allow is still proposed)',
+        { policyType: null, deny: null, source: { file: 'build.log', line: 2, writer: 'aws' } },
+        /in AWS's format/,
+      ],
+    ])('is there for a patch %s', (_case, overrides, source) => {
+      // Given a role's denial that an Allow on the role would fix
+      const text = explainDenial(denial(overrides));
+
+      // Then the explanation says where the text came from, and to confirm it first
+      expect(text).toMatch(source);
+      expect(text).toMatch(CAVEAT);
+    });
+
+    it.each<[string, Partial<ParsedDenial>]>([
+      ['an explicit deny', { deny: 'explicit' }],
+      ['a service control policy', { policyType: 'scp', deny: 'explicit' }],
+      ['a user', { principalType: 'user', roleArn: null, roleName: null }],
+    ])('is left out when no patch is proposed: %s', (_case, overrides) => {
+      // Given a denial no Allow on the role can fix
+      const text = explainDenial(denial(overrides));
+
+      // Then there is nothing to grant, and nothing to confirm before granting
+      expect(text).not.toMatch(CAVEAT);
+    });
   });
 
   it.each<[string, Partial<ParsedDenial>, RegExp[]]>([

@@ -80,6 +80,28 @@ describe('buildPatches: golden patches', () => {
     expect(patch.risky[0]?.reason).toContain("build's own output");
   });
 
+  it("says, per risky action, where its denial was read from, in the header's words", async () => {
+    // Given a mixed log: PassRole on an admin role on a line in the CodeBuild agent's format,
+    // and AssumeRole of another role in the build's own output
+    const agentLine = { file: 'build.log', line: 2, writer: 'aws' } as const;
+    const patch = await onlyPatch(
+      denial({
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+        source: agentLine,
+      }),
+      denial({ action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/Other` }),
+    );
+
+    // Then each finding names its own denial's source, and both say to confirm it first
+    const reasonOf = (action: string): string =>
+      patch.risky.find((risk) => risk.action === action)?.reason ?? '';
+    expect(reasonOf('iam:PassRole')).toContain("text in AWS's format, which proves nothing");
+    expect(reasonOf('iam:PassRole')).not.toContain("build's own output");
+    expect(reasonOf('sts:AssumeRole')).toContain("build's own output");
+    for (const risk of patch.risky) expect(risk.reason).toMatch(/confirm it in CloudTrail/);
+  });
+
   it('merges two sessions of the same role into one patch', async () => {
     // Given the same denial from two builds, each with its own session name
     const patches = await preparePatches([

@@ -6,6 +6,7 @@
 import { isMaskedAccount, parseArn } from '../policy/arn.js';
 import { stripControl, toSingleLine } from '../text.js';
 import { isIdentityFixable, isRoleDenial } from './patch.js';
+import { grantCaveat } from './provenance.js';
 import type { ParsedDenial } from './types.js';
 
 /** What enrichment learned about a denial beyond its text. */
@@ -190,11 +191,9 @@ function notes(d: ParsedDenial): string[] {
   if (isMasked(d)) {
     out.push('CI masked the account id, so aiproxy cannot write full ARNs for it.');
   }
-  if (d.source.writer === 'build' && isRoleDenial(d) && isIdentityFixable(d)) {
-    out.push(
-      'This line was printed by the build itself, which the code under build controls: confirm it in CloudTrail before granting anything.',
-    );
-  }
+  // Whenever a patch is proposed: even a line in AWS's own format may have been printed by
+  // the build, so no writer makes a denial safe to grant unchecked.
+  if (isRoleDenial(d) && isIdentityFixable(d)) out.push(grantCaveat(d.source.writer));
   return out;
 }
 

@@ -17,8 +17,10 @@ import {
 import { hasNestedArn, isArnSafe, isMaskedAccount, parseArn } from '../policy/arn.js';
 import { relatedActions } from '../policy/related-actions.js';
 import { assessPatch } from '../policy/risk.js';
+import { riskSourceNote } from './provenance.js';
 import type {
   Denial,
+  LogWriter,
   ParsedDenial,
   PolicyDocument,
   PolicyPatch,
@@ -245,7 +247,9 @@ interface RoleWork {
   grants: Map<string, Set<string>>;
   uncovered: Uncovered[];
   denied: Set<string>;
-  fromBuild: boolean;
+  /** Who wrote the denials behind each granted action, and behind the whole patch. */
+  writers: Map<string, Set<LogWriter>>;
+  allWriters: Set<LogWriter>;
 }
 
 function roleNameFrom(roleArn: string): string | null {
@@ -293,10 +297,11 @@ export function buildPatches(
       grants: new Map<string, Set<string>>(),
       uncovered: [],
       denied: new Set<string>(),
-      fromBuild: false,
+      writers: new Map<string, Set<LogWriter>>(),
+      allWriters: new Set<LogWriter>(),
     };
     roles.set(d.roleArn, work);
-    work.fromBuild ||= d.source.writer === 'build';
+    work.allWriters.add(d.source.writer);
 
     const action = deniedAction(d);
     if (action === null || splitAction(action) === null) {
@@ -333,6 +338,8 @@ export function buildPatches(
     const resources = work.grants.get(actionFacts.action) ?? new Set<string>();
     resources.add(resolution.resource);
     work.grants.set(actionFacts.action, resources);
+    const key = actionFacts.action.toLowerCase();
+    work.writers.set(key, (work.writers.get(key) ?? new Set<LogWriter>()).add(d.source.writer));
   }
 
   return [...roles.values()]
@@ -343,14 +350,13 @@ export function buildPatches(
 function toPatch(work: RoleWork, appPrefix: string): PolicyPatch {
   const document: PolicyDocument = { Version: '2012-10-17', Statement: statementsFor(work.grants) };
   const account = roleEnvOf(work.roleArn).account ?? '';
-  let risky = assessPatch(document, { roleArn: work.roleArn, account, appPrefix });
-  // Build output is written by the build's own code: a pull request can print any denial.
-  if (work.fromBuild) {
-    risky = risky.map((r) => ({
-      ...r,
-      reason: `${r.reason} The denial was read from the build's own output, which the code under build can forge.`,
-    }));
-  }
+  // Log text is untrusted whoever seems to have printed it: a pull request can print any
+  // denial, in the build's words or in AWS's. Each finding says where the denials behind its
+  // action were read from, in the words the header uses for them.
+  const risky = assessPatch(document, { roleArn: work.roleArn, account, appPrefix }).map((r) => ({
+    ...r,
+    reason: `${r.reason} ${riskSourceNote(work.writers.get(r.action.toLowerCase()) ?? work.allWriters)}`,
+  }));
 
   const patch: PolicyPatch = { roleArn: work.roleArn, roleName: work.roleName, document, risky };
   if (work.uncovered.length > 0) patch.uncovered = work.uncovered;

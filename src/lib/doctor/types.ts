@@ -15,10 +15,11 @@ export type PolicyType =
 export type DenyKind = 'implicit' | 'explicit';
 
 /**
- * Who wrote the text a denial was read from: `aws` for text an AWS service wrote (the
- * CodeBuild agent's `[Container]` lines, stack events, action error details), `build` for
- * anything the build's own commands printed. Build output is untrusted: a pull request can
- * print whatever it likes.
+ * Who the text a denial was read from looks written by. `aws`: a shape only AWS's own tooling
+ * prints: text an AWS API returned (stack events, action error details), or a CodeBuild agent
+ * `[Container]` line reporting an error the agent got (no CLI or SDK wrapper, stack trace or
+ * echoed buildspec command on it). `build`: anything else. Neither is proof: the build writes
+ * to the same log and a pull request can print whatever it likes, in AWS's format too.
  */
 export type LogWriter = 'aws' | 'build';
 

@@ -1,3 +1,4 @@
+import { writerLabel } from '../doctor/provenance.js';
 import type { Denial, DoctorReport, PolicyPatch } from '../doctor/types.js';
 import { stripControl } from '../text.js';
 import type { Style } from './style.js';
@@ -59,7 +60,8 @@ export function renderDoctorReport(
 }
 
 function renderDenial(denial: Denial, index: number, total: number, style: Style): string[] {
-  const writer = denial.source.writer === 'aws' ? 'written by AWS' : 'build output';
+  // A log line in AWS's format is still untrusted text: the label says so (provenance.ts).
+  const writer = writerLabel(denial.source.writer);
   const seen = denial.count > 1 ? `, seen ${denial.count}×` : '';
   const lines = [
     style.bold(`Denial ${index} of ${total}`) +
