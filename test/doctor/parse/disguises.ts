@@ -148,6 +148,11 @@ type PolicyKind = keyof typeof POLICY_PHRASES;
 
 const account = fc.stringMatching(/^[1-9]\d{11}$/);
 const iamName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_+=,.@-]{0,30}[A-Za-z0-9]$/);
+// A resource named by type and a name that reads as the sentence's next word (`role on`,
+// `policy because`) is ambiguous to any reader: the generator leaves such names out.
+const resourceName = iamName.filter(
+  (name) => !/^(?:(?:because|with|on|and|status)(?![\w-])|Encoded)/.test(name),
+);
 const sessionName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_+=,.@-]{0,30}[A-Za-z0-9]$/);
 const requestId = fc.uuid();
 
@@ -178,8 +183,8 @@ const resourceArb = fc.oneof(
         `arn:${p}:${service}:us-east-1:${a}:${type.toLowerCase()}/${name}`,
     ),
   fc.constant('*'),
-  iamName.map((name) => `role ${name}`),
-  iamName.map((name) => `policy ${name}`),
+  resourceName.map((name) => `role ${name}`),
+  resourceName.map((name) => `policy ${name}`),
   fc.tuple(iamName, iamName).map(([a, b]) => `cfn/${a}/${b}`),
   fc.constant(null),
 );
