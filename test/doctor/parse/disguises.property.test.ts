@@ -1,7 +1,8 @@
 /**
  * Property tests: the same denial survives every disguise real logs put on it (CRLF, colour
  * codes raw and as `#033[…m`, JSON escaping once and twice, hard wraps at any column, console
- * line numbers, repeats, surrounding noise), read from a text or streamed in random chunks.
+ * line numbers, repeats, surrounding noise), read from a text or streamed in random chunks;
+ * and two denials on consecutive lines stay two, each on its own line with its own operation.
  * The expectations come from the corpus or from the generator, never from the parser.
  */
 import fc from 'fast-check';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parseDenialText, scanDenials } from '../../../src/lib/doctor/parse/index.js';
 import { TRIGGERS } from '../../../src/lib/doctor/parse/triggers.js';
+import type { ParsedDenial } from '../../../src/lib/doctor/types.js';
 import { CORPUS, caseText, comparable, type ExpectedDenial } from './corpus.js';
 import {
   crlf,
@@ -20,6 +22,7 @@ import {
   syntheticDenialArb,
   withColours,
   withLineNumbers,
+  type SyntheticDenial,
 } from './disguises.js';
 import { cut, streamOf } from './streams.js';
 
@@ -227,6 +230,89 @@ describe('a synthetic denial survives every disguise', () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+/** A denial with where it was read: its first line and the operation found for it. */
+type PlacedDenial = ExpectedDenial & Pick<ParsedDenial, 'operation'> & { line: number };
+
+function placed(denial: ParsedDenial): PlacedDenial {
+  return { ...comparable(denial), operation: denial.operation, line: denial.source.line };
+}
+
+/** A disguise of a whole log: the text, and the line each printed line now starts on. */
+type LogDisguise = (lines: string[]) => { text: string; starts: number[] };
+
+const lineByLine =
+  (disguise: (text: string) => string): LogDisguise =>
+  (lines) => ({ text: disguise(lines.join('\n')), starts: lines.map((_line, at) => at + 1) });
+
+/** Cuts every line at `width` columns, each first padded with spaces to a multiple if asked. */
+const cutAt =
+  (width: number, pad: boolean): LogDisguise =>
+  (lines) => {
+    const rows = lines.map((line) => line.padEnd(pad ? Math.ceil(line.length / width) * width : 0));
+    const starts = rows.map((_row, at) =>
+      rows.slice(0, at).reduce((sum, row) => sum + Math.max(1, Math.ceil(row.length / width)), 1),
+    );
+    return { text: hardWrap(rows.join('\n'), width), starts };
+  };
+
+const AGENT_PREFIX = '[Container] 2024/05/01 10:00:00.123456 ';
+
+const logDisguiseArb: fc.Arbitrary<LogDisguise> = fc.oneof(
+  fc.constant(lineByLine((text) => text)),
+  fc.constant(lineByLine(crlf)),
+  fc.constant<LogDisguise>((lines) =>
+    lineByLine((text) => text)(lines.map((line) => AGENT_PREFIX + line)),
+  ),
+  fc
+    .constantFrom(1 as const, 2 as const)
+    .map((layers) => lineByLine((t) => inShipperRecords(t, layers))),
+  fc
+    .constantFrom('cat', 'pipe', 'colon' as const)
+    .map((style) => lineByLine((t) => withLineNumbers(t, style))),
+  // Terminals from 80 columns: narrower rows can cut the Go SDK's wrapper beyond repair, which
+  // loses its operation even for a denial alone (not what this property is about).
+  fc.integer({ min: 80, max: 240 }).map((width) => cutAt(width, false)),
+  // A terminal of a common width whose rows the first line fills exactly: only what the next
+  // row says tells a cut from a line of its own.
+  fc.constantFrom(80, 120, 160, 200).map((width) => cutAt(width, true)),
+);
+
+describe('two synthetic denials on consecutive lines', () => {
+  it('keep their own lines and operations, however the log is disguised', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // EC2's encoded form is left out first: its denial is placed where its clear-text
+        // sentence starts, which a cut can push to the next row of the same line.
+        syntheticDenialArb.filter((denial) => !denial.expected.encoded),
+        syntheticDenialArb.filter((denial) => denial.opensSentence),
+        logDisguiseArb,
+        chunkSizesArb,
+        async (first: SyntheticDenial, second: SyntheticDenial, disguise, sizes) => {
+          // Given two different denials, the second on the line right after the first and
+          // opening with its sentence (`User: … is not authorized to perform: …`)
+          fc.pre(JSON.stringify(first.expected) !== JSON.stringify(second.expected));
+          const { text, starts } = disguise([first.line, second.line]);
+
+          // Then each is read from its own line, with the operation its own line names
+          const expected = [first, second].map((denial, at) => ({
+            ...denial.expected,
+            operation: denial.operation,
+            line: starts[at] ?? 0,
+          }));
+          const source = { file: 'text', line: 1, writer: 'build' } as const;
+          expect(parseDenialText(text, source).map(placed)).toEqual(expected);
+          if (TRIGGERS.some((trigger) => text.includes(trigger))) {
+            const stream = streamOf(cut(Buffer.from(text, 'utf8'), sizes));
+            const scanned = await scanDenials(stream, { file: 'stream' });
+            expect(scanned.denials.map(placed)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

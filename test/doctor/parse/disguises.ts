@@ -108,6 +108,10 @@ export const noiseArb = fc.array(fc.constantFrom(...NOISE_LINES), { maxLength: 6
 export interface SyntheticDenial {
   line: string;
   expected: ExpectedDenial;
+  /** The operation the line's wrapper names, if any. */
+  operation: string | null;
+  /** The line's first words, after at most a label (`Error:`, `denied:`), are the sentence. */
+  opensSentence: boolean;
 }
 
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
@@ -272,5 +276,7 @@ export const syntheticDenialArb: fc.Arbitrary<SyntheticDenial> = fc
         encoded,
         count: 1,
       },
+      operation: envelope === 'cli' || envelope === 'go-v2' ? 'Op' : null,
+      opensSentence: envelope === 'none' || envelope === 'java' || envelope === 'ecr',
     };
   });

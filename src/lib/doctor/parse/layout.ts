@@ -5,7 +5,8 @@
  * the message sits in a column slice of many rows. This module rebuilds table columns, then
  * joins lines: with nothing where a fixed-width cut is certain, with a soft break (U+2028,
  * which the grammars read as whitespace) where the break may be a wrap, and with a newline
- * where it is a real one.
+ * where it is a real one. A line that opens a denial sentence after one that holds a whole one
+ * is always a real line: otherwise the first line's wrapper would lend it its operation.
  */
 import type { LogWriter } from '../types.js';
 import type { CleanLine } from './normalize.js';
@@ -64,6 +65,38 @@ const CONTINUES_DENIAL =
 // tool's message (`denied: …`, `toomanyrequests: …`): after a line of the widest width it is
 // as likely a new line as the tail of a cut one.
 const LINE_START = /^(?:[A-Z][a-z]{1,20} [a-z0-9]|[a-z][\w.-]{1,30}: )/;
+
+// The denial sentences that name their action: IAM's `is not authorized to perform: s3:X`,
+// Lambda's legacy `doesn't have permission to call lambda:X`, STS's `Not authorized to perform
+// sts:X`. Spaces are optional: a cut glued back together can leave `authorizedto`.
+const IAM_SENTENCE = String.raw`is\s{0,8}not\s{0,8}authori[sz]ed\s{0,8}to\s{0,8}perform`;
+const PERMISSION_SENTENCE = String.raw`(?:does\s{0,4}not|doesn'?t)\s{0,4}have\s{0,4}(?:the\s{0,4})?(?:required\s{0,4})?permissions?\s{0,4}to\s{0,4}(?:call|perform|invoke)?`;
+const STS_SENTENCE = String.raw`Not\s{0,4}authori[sz]ed\s{0,4}to\s{0,4}perform`;
+const NAMED_ACTION = String.raw`\s{0,4}:?\s{0,8}[A-Za-z0-9][A-Za-z0-9-]{0,63}:[A-Za-z0-9*]`;
+const HOLDS_DENIAL = new RegExp(
+  String.raw`(?:${IAM_SENTENCE}|${PERMISSION_SENTENCE}|${STS_SENTENCE})${NAMED_ACTION}`,
+);
+// What a tool or logger prints before a message: `[Container]`, a date or a time, a level, a
+// label such as `Error:`, `denied:` or `AccessDeniedException:`.
+const LABEL = String.raw`(?:\[[^\]\s]{1,40}\]|\d[\d/:.,TZ+-]{3,40}|[A-Z]{4,7}|[A-Za-z][\w.$-]{0,80}:)`;
+// A line that opens a denial sentence of its own, principal first (`User: P is not authorized
+// to perform: A`, or `P is not …` with an ARN for P), after at most a few labels. The ARN form
+// is captured: it is also the tail of a line cut right after `User:`.
+const OPENS_DENIAL = new RegExp(
+  String.raw`^\s{0,16}(?:${LABEL}\s{1,4}){0,4}(?:(?:User:\s{0,4}\S{1,512}|(arn:)[\w-]{1,32}:\S{1,500})\s{0,8}(?:${IAM_SENTENCE}|${PERMISSION_SENTENCE})|${STS_SENTENCE})${NAMED_ACTION}`,
+);
+// What such a line starts with: checked first, on the row alone, as most rows fail it.
+const OPENS_SENTENCE = new RegExp(
+  String.raw`^\s{0,16}(?:${LABEL}\s{1,4}){0,4}(?:User:|arn:[\w-]{1,32}:|Not\s{0,4}authori)`,
+);
+// Enough text after a line's start to hold labels, a principal and the sentence's first words.
+const OPENING_REACH = 1200;
+// Enough to hold the labels and the sentence's first word.
+const LABELS_REACH = 400;
+// Rows a tool's word wrap can spread those first words over.
+const WRAPPED_ROWS = 3;
+// How far back a line's text is searched for the sentence it already holds.
+const HOLDING_REACH = 4096;
 
 /** Where the last column of a continuation row starts, or -1 when the row is not one. */
 function columnStart(text: string): number {
@@ -198,6 +231,60 @@ function wrapWidthOf(pieces: Piece[]): WrapWidth {
   return { width, confirmed: lines >= 2 };
 }
 
+/**
+ * The text from piece `at` on, over at most `rows` rows: the line may itself have been cut or
+ * wrapped, so what it opens can run on over the next rows.
+ */
+function textFrom(pieces: Piece[], at: number, length: number, rows: number): string {
+  let text = (pieces[at] as Piece).text;
+  const last = Math.min(pieces.length, at + rows);
+  for (let next = at + 1; text.length < length && next < last; next++) {
+    const piece = pieces[next] as Piece;
+    if (piece.hardBefore || piece.cell !== undefined || piece.text.trim() === '') break;
+    text += piece.text;
+  }
+  return text;
+}
+
+/** The last `length` or so characters of the line being laid out: its parts from `from` on. */
+function lineTail(parts: string[], from: number, length: number): string {
+  let tail = '';
+  for (let at = parts.length - 1; at >= from && tail.length < length; at--) {
+    tail = (parts[at] as string) + tail;
+  }
+  return tail;
+}
+
+/**
+ * Whether piece `at` opens a denial sentence of its own while the line before it (`held`, its
+ * text since the last real break) already holds one: then it starts a new line, whatever its
+ * width says. A wrap inside one message cannot do that: AWS prints one sentence per message
+ * (EC2's `You are not authorized to perform this operation.` names no action, so it is not
+ * one), so a cut can leave a whole sentence on both sides only between two messages.
+ */
+function opensAnotherDenial(
+  pieces: Piece[],
+  at: number,
+  wrap: WrapWidth,
+  held: () => string,
+): boolean {
+  const row = pieces[at] as Piece;
+  if ((pieces[at - 1] as Piece).cell !== undefined || row.cell !== undefined) return false;
+  // A row a terminal cut runs on over any number of rows, at any column; a row a tool
+  // word-wrapped holds its first words and runs on over a few.
+  const cut = row.width >= wrap.width;
+  const rows = cut ? pieces.length : WRAPPED_ROWS;
+  if (!OPENS_SENTENCE.test(cut ? textFrom(pieces, at, LABELS_REACH, rows) : row.text)) {
+    return false;
+  }
+  const opening = OPENS_DENIAL.exec(textFrom(pieces, at, OPENING_REACH, rows));
+  if (opening === null) return false;
+  const before = held();
+  // A row that starts with an ARN after one that ends with `User:` is that sentence's principal.
+  if (opening[1] !== undefined && /User:\s*$/.test(before)) return false;
+  return HOLDS_DENIAL.test(before);
+}
+
 /** How {@link layoutLines} reads doubtful breaks. */
 export interface LayoutOptions {
   /** Doubtful breaks (from {@link LogicalText.doubtful}) to read as cuts and glue. */
@@ -207,7 +294,8 @@ export interface LayoutOptions {
 /**
  * Joins a region's clean lines into one text: glued where a console copy cut them at a fixed
  * width, with a soft break where a tool may have word-wrapped them, with a newline where a new
- * entry starts (a timestamp, `[Container]`, a level) or a break is certain.
+ * entry starts (a timestamp, `[Container]`, a level), where a line opens a denial of its own
+ * after one that holds one, or where a break is certain.
  */
 export function layoutLines(lines: CleanLine[], options: LayoutOptions = {}): LogicalText {
   const pieces = rebuildColumns(lines);
@@ -219,16 +307,22 @@ export function layoutLines(lines: CleanLine[], options: LayoutOptions = {}): Lo
   const writers: LogWriter[] = [];
   const doubtful: number[] = [];
   let offset = 0;
+  // Where the line being laid out starts in `parts`: after the last real break.
+  let lineFrom = 0;
+  const held = (): string => lineTail(parts, lineFrom, HOLDING_REACH);
   pieces.forEach((piece, at) => {
     let text = piece.text;
     if (at > 0) {
-      const decision = joinBetween(pieces[at - 1] as Piece, piece, wrap);
+      let decision = joinBetween(pieces[at - 1] as Piece, piece, wrap);
+      const mayJoin = decision.join !== '\n' || decision.doubtful;
+      if (mayJoin && opensAnotherDenial(pieces, at, wrap, held)) decision = certain('\n');
       if (decision.doubtful) doubtful.push(at);
       const join = decision.doubtful && options.glue?.has(at) === true ? '' : decision.join;
       // The tail of a cut line starts mid-text: what looked like a console prefix is content.
       if (join === '' && piece.cell === undefined) text = piece.unprefixed;
       parts.push(join);
       offset += join.length;
+      if (join === '\n') lineFrom = parts.length;
     }
     starts.push(offset);
     lineNumbers.push(piece.line);
