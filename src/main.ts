@@ -18,6 +18,15 @@ export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const verbose = argv.includes('--verbose');
 
+  // A reader that goes away (`| head`) must not kill the command halfway through a change: an
+  // unhandled EPIPE would exit 1 ("denials found") and skip the clean-up of an empty stack.
+  // What is left to print has nowhere to go; the work and its exit code carry on.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+
   try {
     await run(argv, import.meta.url);
     await flush();
