@@ -4,8 +4,11 @@
  * shell script sees them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -13,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED = 'examples/codebuild-ecr-login-denied.log';
 const built = existsSync(`${ROOT}dist/main.js`);
 
-function aiproxy(args: string[], input?: string, env: Record<string, string> = {}) {
+function aiproxy(args: string[], input?: string | Buffer, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/run.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -43,6 +46,24 @@ describe.skipIf(!built)('aiproxy doctor from a shell', () => {
     expect(json.status).toBe(1);
     const document = JSON.parse(json.stdout) as { denials: { action: string }[] };
     expect(document.denials.map((d) => d.action)).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  it('reads a gzipped log (a CodeBuild S3 copy) from a file or a pipe, and refuses a broken one', () => {
+    const gzipped = gzipSync(readFileSync(`${ROOT}${SEED}`));
+    const file = join(mkdtempSync(join(tmpdir(), 'aiproxy-gz-')), 'build.log.gz');
+    writeFileSync(file, gzipped);
+    const broken = `${file}.cut`;
+    writeFileSync(broken, gzipped.subarray(0, 100));
+
+    const fromFile = aiproxy(['doctor', '--log-file', file]);
+    const fromPipe = aiproxy(['doctor', '--log-file', '-'], gzipped);
+    const cut = aiproxy(['doctor', '--log-file', broken]);
+
+    expect(fromFile.status).toBe(1);
+    expect(fromFile.stdout).toContain('Action     ecr:GetAuthorizationToken');
+    expect(fromPipe.status).toBe(1);
+    expect(cut.status).toBe(2);
+    expect(cut.stderr).toContain('does not decompress');
   });
 
   it('never takes piped text for the pipeline name', () => {

@@ -5,7 +5,9 @@
  */
 import { readSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createGunzip } from 'node:zlib';
 
 import { InputError } from '../errors.js';
 
@@ -111,10 +113,16 @@ async function* readStream(handle: FileHandle, path: string): AsyncGenerator<Buf
  * `LOG_IS_DIRECTORY`, `LOG_UNREADABLE`) with a suggestion; an empty file is fine. The file is
  * opened before this returns, so those errors come here and not in the middle of a scan.
  *
+ * A gzipped log (a CodeBuild S3 log, `aws logs … | gzip`) is decompressed as it streams.
+ *
  * The reader reuses its buffers: a chunk is valid until the next one is requested, so copy
  * what you keep ({@link scanDenials} does).
  */
 export async function openLogSource(path: string): Promise<AsyncIterable<Buffer>> {
+  return gunzipIfCompressed(await openRaw(path), path);
+}
+
+async function openRaw(path: string): Promise<AsyncIterable<Buffer>> {
   if (path === '-') return process.stdin;
 
   let stats;
@@ -136,4 +144,58 @@ export async function openLogSource(path: string): Promise<AsyncIterable<Buffer>
     throw unreadable(path, error);
   }
   return stats.isFile() ? readFile(handle, path) : readStream(handle, path);
+}
+
+/**
+ * Passes the chunks through, or through gunzip when they start with gzip's magic bytes: a
+ * compressed log scanned as text would give a quiet and wrong "nothing found".
+ */
+async function* gunzipIfCompressed(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+): AsyncGenerator<Buffer> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    yield* passOrGunzip(iterator, path);
+  } finally {
+    // A consumer that stops early must still let the reader close its file.
+    await iterator.return?.();
+  }
+}
+
+async function* passOrGunzip(
+  iterator: AsyncIterator<Buffer>,
+  path: string,
+): AsyncGenerator<Buffer> {
+  const first = await iterator.next();
+  if (first.done === true) return;
+  const head: Buffer = first.value;
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    yield head;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+      yield next.value;
+    }
+    return;
+  }
+
+  // The file reader reuses its buffer, and gunzip may hold a chunk past the next read.
+  async function* copies(): AsyncGenerator<Buffer> {
+    yield Buffer.from(head);
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+      yield Buffer.from(next.value);
+    }
+  }
+  const gunzip = Readable.from(copies()).pipe(createGunzip());
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw new InputError(
+      'LOG_UNREADABLE',
+      `The log ${path === '-' ? 'on standard input' : path} starts like gzip but does not decompress (${errorCode(error) ?? 'corrupt data'}).`,
+      {
+        suggestions: ['Check the file with `gzip -t`, or pass the uncompressed log.'],
+        cause: error,
+      },
+    );
+  }
 }

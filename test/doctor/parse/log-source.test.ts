@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { InputError } from '../../../src/lib/errors.js';
@@ -62,7 +63,18 @@ describe('openLogSource', () => {
   });
 
   it('reads standard input for -', async () => {
-    expect(await openLogSource('-')).toBe(process.stdin);
+    const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+    Object.defineProperty(process, 'stdin', {
+      value: Readable.from([Buffer.from('line one\n'), Buffer.from('line two\n')]),
+      configurable: true,
+    });
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await openLogSource('-')) chunks.push(Buffer.from(chunk));
+      expect(Buffer.concat(chunks).toString()).toBe('line one\nline two\n');
+    } finally {
+      if (stdin !== undefined) Object.defineProperty(process, 'stdin', stdin);
+    }
   });
 
   it('opens an empty file; the scan says it was empty', async () => {
