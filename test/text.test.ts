@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { redactSecrets, stripControl } from '../src/lib/text.js';
+import { redactSecretLines, redactSecrets, stripControl } from '../src/lib/text.js';
 
 describe('redactSecrets: what a failed build printed, shown without its credentials', () => {
   it.each([
@@ -20,6 +20,18 @@ describe('redactSecrets: what a failed build printed, shown without its credenti
     ],
     ['DB_PASSWORD=hunter2hunter2 ./migrate', 'DB_PASSWORD=*** ./migrate'],
     [
+      'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG',
+      'aws configure set aws_secret_access_key ***',
+    ],
+    ['docker login -u AWS -p eyJwYXlsb2FkIjoi https://x', 'docker login -u AWS -p *** https://x'],
+    ['echo x | docker login --password-stdin r', 'echo x | docker login --password-stdin r'],
+    ['helm repo add --password s3cr3t repo', 'helm repo add --password *** repo'],
+    ['mysql -u root -pHunter2Pass app', 'mysql -u root -p*** app'],
+    [
+      'DATABASE_URL postgres://admin:s3cretpass@db:5432/app',
+      'DATABASE_URL postgres://admin:***@db:5432/app',
+    ],
+    [
       '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----',
       '-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----',
     ],
@@ -34,6 +46,31 @@ describe('redactSecrets: what a failed build printed, shown without its credenti
     '[Container] 2024/08/03 05:12:45 Phase complete: BUILD State: FAILED',
   ])('leaves %j as it is', (line) => {
     expect(redactSecrets(line)).toBe(line);
+  });
+});
+
+describe('redactSecretLines: a build’s last lines, secrets printed over several lines', () => {
+  it('masks a private key’s body line by line, and a bare long base64 line', () => {
+    const body = 'MIIEowIBAAKCAQEA7bq8Vn0a5yJ2s9vXk0PqTzQy3Hq8F2c1yQ9mLrN8Y2Z4pWnS';
+    expect(
+      redactSecretLines([
+        'cat deploy_key',
+        '-----BEGIN RSA PRIVATE KEY-----',
+        body,
+        body,
+        '-----END RSA PRIVATE KEY-----',
+        'make: *** [deploy] Error 1',
+        body,
+      ]),
+    ).toEqual([
+      'cat deploy_key',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      '***',
+      '***',
+      '-----END RSA PRIVATE KEY-----',
+      'make: *** [deploy] Error 1',
+      '***',
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 
-import { redactSecrets } from '../../text.js';
+import { redactSecretLines } from '../../text.js';
 import type { FailureSummary } from './types.js';
 
 // `[Container] 2024/08/03 05:12:45.019034 Running command …`: the CodeBuild agent's own lines.
@@ -73,7 +73,7 @@ export class LogTap {
       command: this.failed?.command ?? null,
       exitStatus: this.failed?.exitStatus ?? null,
       // Shown to whoever runs doctor, who may not be allowed to see the build's secrets.
-      lines: (this.failed?.lines ?? this.tail).slice(-SHOWN_LINES).map(redactSecrets),
+      lines: redactSecretLines((this.failed?.lines ?? this.tail).slice(-SHOWN_LINES)),
     };
   }
 
