@@ -206,6 +206,18 @@ describe('createAwsContext', () => {
     },
   );
 
+  it('names a profile that does not exist, rather than the region it therefore lacks', async () => {
+    // Given no region anywhere and a --profile that no file defines
+    writeFileSync(process.env.AWS_CONFIG_FILE ?? '', '[profile dev]\nregion = eu-west-1\n');
+    const ctx = createAwsContext({ profile: 'nosuch', clientConfig: { maxAttempts: 1 } });
+
+    await expect(callerIdentity(ctx)).rejects.toMatchObject({
+      code: 'AWS_PROFILE_NOT_FOUND',
+      exitCode: 3,
+      message: 'No profile named nosuch in the AWS config or credentials file.',
+    });
+  });
+
   it('reports an endpoint that does not answer as AWS_UNREACHABLE', async () => {
     // Given AWS_ENDPOINT_URL points at a closed port
     vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');

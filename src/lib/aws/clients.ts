@@ -170,7 +170,11 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
       try {
         return await client('sts').config.region();
       } catch (error) {
-        throw await toAwsError(error, { service: 'sts', operation: 'GetCallerIdentity' });
+        throw await toAwsError(error, {
+          service: 'sts',
+          operation: 'GetCallerIdentity',
+          ...(options.profile === undefined ? {} : { profile: options.profile }),
+        });
       }
     },
     requestCount: () => counter.requests,

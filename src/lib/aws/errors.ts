@@ -114,6 +114,9 @@ export async function toAwsError(
   const profile = ctx.profile ?? process.env.AWS_PROFILE ?? 'default';
 
   if (message === 'Region is missing' || /region is missing/i.test(message)) {
+    // A misspelt profile has no region either: name the real problem.
+    const named = ctx.profile ?? process.env.AWS_PROFILE;
+    if (named !== undefined && !(await profileExists(named))) return profileNotFound(named, error);
     return regionMissing(error);
   }
   if (isCredentialsError(name, message)) {
@@ -183,6 +186,31 @@ function regionMissing(cause: unknown): AwsError {
     ],
     cause,
   });
+}
+
+function profileNotFound(profile: string, cause: unknown): AwsError {
+  return new AwsError(
+    'AWS_PROFILE_NOT_FOUND',
+    `No profile named ${profile} in the AWS config or credentials file.`,
+    {
+      suggestions: [
+        'List the profiles with `aws configure list-profiles`, then pass one with --profile.',
+        `Or create it: \`aws configure sso --profile ${profile}\` (or \`aws configure --profile ${profile}\`).`,
+      ],
+      cause,
+    },
+  );
+}
+
+/** Whether the shared config or credentials file has a section for the profile. */
+async function profileExists(profile: string): Promise<boolean> {
+  try {
+    const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true });
+    return configFile[profile] !== undefined || credentialsFile[profile] !== undefined;
+  } catch {
+    // Files that cannot be read say nothing either way; keep the region hint.
+    return true;
+  }
 }
 
 function isCredentialsError(name: string, message: string): boolean {
