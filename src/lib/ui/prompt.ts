@@ -34,7 +34,7 @@ export async function confirmAction(message: string, options: ConfirmActionOptio
   if (!interactive || options.json) {
     throw new RefusedError(
       'NEEDS_YES',
-      `Not changing anything: ${options.json ? '--json output' : 'no terminal'} to ask "${message}"`,
+      `Not changing anything: ${options.json ? 'with --json nobody is asked' : 'there is no terminal to ask'} "${message}"`,
       {
         suggestions: [
           ...(options.review === undefined ? [] : [options.review]),
