@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { InputError } from '../src/lib/errors.js';
+import { branchNameProblem } from '../src/lib/git.js';
 import {
   branchArns,
   branchNames,
@@ -17,6 +18,7 @@ import {
   validatePrefix,
   type AwsEnv,
 } from '../src/lib/names.js';
+import { stripControl } from '../src/lib/text.js';
 import { iamMatches } from './security/iam-match.js';
 
 const ENV: AwsEnv = { partition: 'aws', accountId: '123456789012', region: 'us-east-1' };
@@ -51,9 +53,13 @@ const TRICKY = [
   'x-pipeline',
   'x-build',
   'fix-deadbeef',
-  '///',
-  '---',
+  '_/_/_',
+  'a/-/-',
   'fëature',
+  '日本語/機能',
+  'a@b',
+  'x.lock.y',
+  "fix/it's",
   'feature',
   'a'.repeat(300),
   'a'.repeat(301),
@@ -138,7 +144,8 @@ describe('branchSlug', () => {
     ['global-fix', /^b-global-fix-[0-9a-f]{8}$/],
     ['globalfix', /^b-globalfix-[0-9a-f]{8}$/],
     ['fix-deadbeef', /^fix-deadbeef-[0-9a-f]{8}$/],
-    ['///', /^branch-[0-9a-f]{8}$/],
+    ['_/_', /^branch-[0-9a-f]{8}$/],
+    ['日本語', /^branch-[0-9a-f]{8}$/],
     ['fëature', /^f-ature-[0-9a-f]{8}$/],
   ])('changes %j and marks it with a hash', (branch, shape) => {
     expect(branchSlug(branch)).toMatch(shape);
@@ -166,6 +173,36 @@ describe('branchSlug', () => {
 
   it.each(['', '   '])('refuses the empty branch %j', (branch) => {
     expect(() => branchSlug(branch)).toThrow(InputError);
+  });
+
+  // Each of these once became a pipeline watching a branch nobody can push.
+  it.each([
+    '..',
+    '-leading',
+    'a b',
+    '@',
+    '.',
+    '/',
+    'feat/..',
+    'x.lock',
+    'a//b',
+    'a@{b',
+    'a~b',
+    'a^b',
+    'a:b',
+    'a?b',
+    'a*b',
+    'a[b',
+    'a\\b',
+    'x\u001b]0;pwned\u0007',
+    'tab\there',
+    '///',
+    '---',
+  ])('refuses %j, a name git would refuse, as INVALID_BRANCH', (branch) => {
+    expect(() => branchSlug(branch)).toThrow(
+      expect.objectContaining({ code: 'INVALID_BRANCH', exitCode: 2 }),
+    );
+    expect(() => branchNames(branch, { env: ENV })).toThrow(/is not one git allows/);
   });
 });
 
@@ -347,11 +384,18 @@ describe('the wildcard matcher the disjointness proof uses', () => {
 });
 
 describe('properties', () => {
-  // Mostly characters that sanitising folds together, to provoke collisions.
-  const trickyChar = fc.constantFrom('a', 'b', 'A', '0', '-', '_', '.', '/', ' ', 'é');
+  // Mostly characters that sanitising folds together, to provoke collisions, and the ones git
+  // is particular about where they stand (`.`, `/`, `-`, `@`, `{`).
+  const trickyChar = fc.constantFrom('a', 'b', 'A', '0', '-', '_', '.', '/', 'é', '@', '{');
+  // Any code point, those git refuses anywhere turned into `_`: letters of every script stay.
+  // eslint-disable-next-line no-control-regex
+  const REFUSED_ANYWHERE = /[\u0000-\u0020\u007f-\u009f\u202a-\u202e\u2066-\u2069~^:?*[\\]/g;
+  const anyText = fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 300 })
+    .map((text) => text.replace(REFUSED_ANYWHERE, '_'));
   const trickyBranch = fc.oneof(
     fc.string({ unit: trickyChar, minLength: 1, maxLength: 60 }),
-    fc.string({ minLength: 1, maxLength: 300 }),
+    anyText,
     fc
       .tuple(
         fc.constantFrom('global', 'x', 'main'),
@@ -359,7 +403,8 @@ describe('properties', () => {
       )
       .map(([a, b]) => a + b),
   );
-  const branch = trickyBranch.filter((b) => b.trim() !== '');
+  // Only names git accepts get this far; the property below covers every other string.
+  const branch = trickyBranch.filter((b) => b.trim() !== '' && branchNameProblem(b) === null);
   const prefix = fc.constantFrom(...PREFIXES);
   const env = fc.constantFrom(...ENVS);
 
@@ -399,6 +444,34 @@ describe('properties', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('any string at all is either refused as INVALID_BRANCH or yields valid names', () => {
+    const anything = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.string({ unit: trickyChar, maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom('a', '/', '.', '\u001b', '\u0007', ' ', '~'),
+        maxLength: 12,
+      }),
+    );
+    fc.assert(
+      fc.property(prefix, anything, (p, b) => {
+        let names;
+        try {
+          names = branchNames(b, { prefix: p, env: ENV });
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'INVALID_BRANCH', exitCode: 2 });
+          // The refusal quotes the name, never echoes a control character raw.
+          const { message } = error as Error;
+          expect(stripControl(message)).toBe(message);
+          return;
+        }
+        expect(branchNameProblem(b)).toBeNull();
+        expect(names.slug.length).toBeLessThanOrEqual(slugBudget(p));
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -10,8 +10,9 @@ import { watchPipeline } from '../lib/deploy/watch.js';
 import { diagnoseLive } from '../lib/doctor/live/diagnose.js';
 import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
 import { ExitCode, type ExitCodeValue } from '../lib/errors.js';
-import { currentBranch } from '../lib/git.js';
+import { resolveBranch } from '../lib/git.js';
 import type { PollingOptions } from '../lib/stacks/types.js';
+import { stripControl, toSingleLine } from '../lib/text.js';
 import { renderChangeSet } from '../lib/ui/changes.js';
 import * as out from '../lib/ui/deploy-output.js';
 import { renderLiveReport } from '../lib/ui/doctor-live.js';
@@ -77,8 +78,7 @@ ${EXIT_CODES_HELP}`;
     const quiet = flags.json && !flags.verbose;
     const say = (text: string): void => (quiet || text === '' ? undefined : this.note(text));
 
-    const branch = flags.branch ?? (await currentBranch({ cwd }));
-    const branchSource = flags.branch === undefined ? 'git' : 'flag';
+    const { branch, source: branchSource } = await resolveBranch(flags.branch, { cwd });
     const project = await resolveProject(cwd, {
       prefix: flags.prefix,
       repository: flags.repository,
@@ -130,7 +130,7 @@ ${EXIT_CODES_HELP}`;
 
     let diagnosis: LiveDiagnosis | null = null;
     if (watched.kind === 'ended' && watched.status === 'Failed') {
-      say(`Running the doctor on run ${watched.executionId}…`);
+      say(`Running the doctor on run ${toSingleLine(watched.executionId)}…`);
       diagnosis = await diagnoseLive(
         ctx,
         { kind: 'pipeline', name: result.links.pipelineName, executionId: watched.executionId },
@@ -163,11 +163,12 @@ ${EXIT_CODES_HELP}`;
         prefix,
         preflight,
         plan,
-        onProgress: (event) => progress.report(event),
+        // Stack names, statuses and reasons come from AWS; the progress display prints them.
+        onProgress: (event) => progress.report(out.stripControlDeep(event)),
         confirm: async (question) => {
           await progress.finish();
           // A "no" is an answer the flow cleans up after; "nobody to ask" stays an error.
-          return confirmOrDecline(question.message, {
+          return confirmOrDecline(stripControl(question.message), {
             yes: flags.yes,
             json: flags.json,
             review: 'Review the template with --dry-run.',
@@ -181,10 +182,12 @@ ${EXIT_CODES_HELP}`;
               show: async ({ changes, currentTemplate, newTemplate, changeSet }) => {
                 await progress.finish();
                 const color = colorEnabled(process.stdout);
+                // The change set and the deployed template are AWS's text, printed as they are.
+                const clean = out.stripControlDeep({ changes, currentTemplate, changeSet });
                 this.print(
-                  await renderChangeSet(changes, currentTemplate, newTemplate, {
+                  await renderChangeSet(clean.changes, clean.currentTemplate, newTemplate, {
                     color,
-                    changeSet,
+                    changeSet: clean.changeSet,
                   }),
                 );
               },

@@ -6,8 +6,9 @@ import { destroyBranch, planDestroy, type DestroyResult } from '../lib/deploy/de
 import { runPreflight } from '../lib/deploy/preflight.js';
 import { resolvePrefix } from '../lib/deploy/project.js';
 import { ExitCode, RefusedError, type ExitCodeValue } from '../lib/errors.js';
-import { currentBranch } from '../lib/git.js';
+import { resolveBranch } from '../lib/git.js';
 import type { PollingOptions } from '../lib/stacks/types.js';
+import { toSingleLine } from '../lib/text.js';
 import * as out from '../lib/ui/deploy-output.js';
 import { createStackProgress } from '../lib/ui/progress.js';
 import { confirmAction } from '../lib/ui/prompt.js';
@@ -62,7 +63,8 @@ ${EXIT_CODES_HELP}`;
     const quiet = flags.json && !flags.verbose;
     const say = (text: string): void => (quiet ? undefined : this.note(text));
 
-    const branch = flags.branch ?? (await currentBranch({ cwd }));
+    // Checked before any AWS call: a name git refuses cannot have stacks worth reading.
+    const { branch, source } = await resolveBranch(flags.branch, { cwd });
     const prefix = await resolvePrefix(cwd, flags.prefix);
     const ctx = createAwsContext({
       ...(flags.profile === undefined ? {} : { profile: flags.profile }),
@@ -81,7 +83,6 @@ ${EXIT_CODES_HELP}`;
       withApp: flags['with-app'],
       identity: preflight.identity,
     });
-    const source = flags.branch === undefined ? 'git' : 'flag';
     say(
       plan.awsNameOf === null
         ? out.renderBranchLine(branch, source, plan.names.slug)
@@ -93,7 +94,7 @@ ${EXIT_CODES_HELP}`;
       return ExitCode.Ok;
     }
 
-    const what = plan.targets.map((t) => t.stackName).join(' and ');
+    const what = plan.targets.map((t) => toSingleLine(t.stackName)).join(' and ');
     try {
       await confirmAction(`Delete ${what} and everything in them?`, {
         yes: flags.yes,
@@ -118,7 +119,10 @@ ${EXIT_CODES_HELP}`;
         prefix,
         preflight,
         onProgress: async (event) => {
-          if (event.type === 'activity') return progress.activity(event.activity);
+          // Stack events are AWS's text, which the progress display prints as it is.
+          if (event.type === 'activity') {
+            return progress.activity(out.stripControlDeep(event.activity));
+          }
           // Close the live display before a line of our own, so the two never interleave.
           await progress.finish();
           say(out.renderDestroyStep(event));

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 
 import { InputError } from './errors.js';
+import { validateBranchName } from './git.js';
 
 /** The application prefix when none is configured. */
 export const DEFAULT_PREFIX = 'aiproxy';
@@ -138,15 +139,13 @@ function isReserved(slug: string): boolean {
  * Why that is injective: kept slugs never end in `-<8 hex>` and changed ones always do, so the
  * two sets cannot meet; kept slugs are the branch itself; changed slugs differ by their hash.
  *
- * @throws InputError for an empty branch name.
+ * @throws InputError `INVALID_BRANCH` for a name git would refuse as a branch (see
+ *   `validateBranchName` in `git.ts`), empty included.
  */
 export function branchSlug(branch: string, prefix: string = DEFAULT_PREFIX): string {
   validatePrefix(prefix);
-  if (branch.trim() === '') {
-    throw new InputError('INVALID_BRANCH', 'The branch name is empty.', {
-      suggestions: ['Pass `--branch NAME`, or run inside a git checkout on a branch.'],
-    });
-  }
+  // Here, so that every way a branch comes in (flags, git, a stack's tag) meets git's rules.
+  validateBranchName(branch);
   const budget = slugBudget(prefix);
   const clean = sanitize(branch);
   if (
@@ -432,7 +431,8 @@ export interface BranchNames {
 /**
  * The names of a branch's pieces.
  *
- * @throws InputError for an empty branch, an invalid prefix or a name over an AWS limit.
+ * @throws InputError for a branch name git would refuse, an invalid prefix or a name over an
+ *   AWS limit.
  */
 export function branchNames(branch: string, options: BranchNameOptions = {}): BranchNames {
   const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);

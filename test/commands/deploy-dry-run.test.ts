@@ -93,6 +93,75 @@ describe('deploy --dry-run in-process', () => {
   });
 });
 
+/** The ESC and BEL bytes in `text`: what it takes to retitle a terminal window, or worse. */
+const terminalBytesIn = (text: string): string[] =>
+  ['\u001b', '\u0007'].filter((byte) => text.includes(byte));
+
+describe('deploy --dry-run with a --branch git would refuse', () => {
+  it.each([
+    '..',
+    '-leading',
+    'a b',
+    '@',
+    '.',
+    '/',
+    'feat/..',
+    'x.lock',
+    'a//b',
+    'a@{b',
+    'a~b',
+    'a^b',
+    'a:b',
+    'a?b',
+    'a*b',
+    'a[b',
+    'a\\b',
+    'tab\there',
+  ])('%j: exit 2 INVALID_BRANCH, no template, no AWS call', async (branch) => {
+    const run = await runCommand(Deploy, ['--dry-run', '--branch', branch], ci(projectDir()));
+
+    expect(run.exitCode).toBe(2);
+    expect(run.error?.code).toBe('INVALID_BRANCH');
+    expect(run.stderr).toContain('is not one git allows');
+    expect(run.stderr).toContain('git check-ref-format --branch NAME');
+    expect(run.stdout).toBe('');
+    expect(aws.callCount()).toBe(0);
+  });
+
+  it.each([[[]], [['--json']]])(
+    'a name holding terminal escapes is refused, quoted, never echoed raw (%j)',
+    async (extra) => {
+      // Given a branch name that would retitle the terminal and ring its bell
+      const branch = 'x\u001b]0;pwned\u0007';
+
+      // When it is deployed
+      const run = await runCommand(
+        Deploy,
+        ['--dry-run', '--branch', branch, ...extra],
+        ci(projectDir()),
+      );
+
+      // Then it is refused, naming the character, and neither stream carries ESC or BEL
+      expect(run.exitCode).toBe(2);
+      expect(run.error?.code).toBe('INVALID_BRANCH');
+      expect(run.error?.message).toContain('"x\\u001b]0;pwned\\u0007"');
+      expect(run.error?.message).toContain('control character U+001B');
+      expect(terminalBytesIn(run.stdout + run.stderr)).toEqual([]);
+    },
+  );
+
+  it('a branch named in another script is fine, as it is for git', async () => {
+    const run = await runCommand(
+      Deploy,
+      ['--dry-run', '--branch', 'fëature/日本語'],
+      ci(projectDir()),
+    );
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('BranchName: fëature/日本語');
+  });
+});
+
 describe('deploy --dry-run as a child process with an empty environment', () => {
   it('prints a template cfn-lint accepts, with no credentials, region or home', () => {
     if (!existsSync(join(ROOT, 'dist', 'commands', 'deploy.js'))) {

@@ -50,6 +50,10 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** The ESC and BEL bytes in `text`: what it takes to retitle a terminal window, or worse. */
+const terminalBytesIn = (text: string): string[] =>
+  ['\u001b', '\u0007'].filter((byte) => text.includes(byte));
+
 const deploy = (argv: string[], seams = ci(dir)) =>
   runCommand(Deploy, ['--branch', 'feature/login', ...argv], seams);
 
@@ -339,5 +343,34 @@ describe('deploy: a failure during execution', () => {
     expect(run.stdout).toContain('CREATE_FAILED  AWS::ECR::Repository  Repository');
     expect(run.stdout).toContain('Denial 1 of 1');
     expect(run.stdout).toContain('ecr:CreateRepository');
+  });
+});
+
+describe('deploy: text from AWS', () => {
+  it('change sets and stack events holding terminal escapes are shown without them', async () => {
+    // Given a change set and a failed event whose text carries an escape sequence and a bell
+    aws.cfn.nextChangeSet = {
+      changes: [...ADDS, resourceChange('Add', 'Odd\u0007Bell', 'AWS::SNS::Topic')],
+    };
+    aws.cfn.nextExecution = {
+      finalStatus: 'ROLLBACK_COMPLETE',
+      events: [
+        {
+          logicalId: 'Repository',
+          resourceType: 'AWS::ECR::Repository',
+          status: 'CREATE_FAILED',
+          reason: 'Internal failure \u001b]0;pwned\u0007\u001b[2J',
+        },
+      ],
+    };
+
+    // When the deploy runs and fails
+    const run = await deploy(['--yes']);
+
+    // Then both are shown, their text kept and their escapes gone, on both streams
+    expect(run.exitCode).toBe(5);
+    expect(run.stdout).toContain('[+] AWS::SNS::Topic OddBell');
+    expect(run.stdout).toContain('Internal failure');
+    expect(terminalBytesIn(run.stdout + run.stderr)).toEqual([]);
   });
 });

@@ -57,6 +57,10 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** The ESC and BEL bytes in `text`: what it takes to retitle a terminal window, or worse. */
+const terminalBytesIn = (text: string): string[] =>
+  ['\u001b', '\u0007'].filter((byte) => text.includes(byte));
+
 const destroy = (argv: string[], seams = ci(dir)) =>
   runCommand(Destroy, ['--branch', 'feature/login', ...argv], seams);
 
@@ -233,6 +237,51 @@ describe('destroy', () => {
     );
     expect(shelf.deleteOrder).toEqual([gone.appStackName]);
     expect(shelf.status(NAMES.pipelineStackName)).toBe('UPDATE_COMPLETE');
+  });
+
+  it.each(['..', '-leading', 'a b', '@', 'feat/..', 'x.lock', 'a//b', 'a@{b', 'a:b'])(
+    '--branch %j, a name git would refuse: exit 2 before any AWS call',
+    async (branch) => {
+      const run = await runCommand(Destroy, ['--branch', branch, '--yes'], ci(dir));
+
+      expect(run.exitCode).toBe(2);
+      expect(run.error?.code).toBe('INVALID_BRANCH');
+      expect(run.stderr).toContain('git check-ref-format --branch NAME');
+      expect(aws.callCount()).toBe(0);
+    },
+  );
+
+  it.each([[[]], [['--json']]])(
+    'a name holding terminal escapes is refused without ESC or BEL on either stream (%j)',
+    async (extra) => {
+      const branch = 'x\u001b]0;pwned\u0007';
+
+      const run = await runCommand(Destroy, ['--branch', branch, '--yes', ...extra], ci(dir));
+
+      expect(run.exitCode).toBe(2);
+      expect(run.error?.code).toBe('INVALID_BRANCH');
+      expect(run.error?.message).toContain('"x\\u001b]0;pwned\\u0007"');
+      expect(terminalBytesIn(run.stdout + run.stderr)).toEqual([]);
+      expect(aws.callCount()).toBe(0);
+    },
+  );
+
+  it('a failed delete whose event holds terminal escapes is shown without them', async () => {
+    // Given a stack event whose reason carries an escape sequence and a bell
+    shelf.failNextDelete(
+      NAMES.pipelineStackName,
+      'Pipeline',
+      'AWS::CodePipeline::Pipeline',
+      'Internal failure \u001b]0;pwned\u0007\u001b[2J',
+    );
+
+    // When the delete fails
+    const run = await destroy(['--yes']);
+
+    // Then the failure is reported, its text kept, its escapes gone
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout).toContain('Internal failure');
+    expect(terminalBytesIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('needs the global stack for the execution role (exit 3)', async () => {

@@ -1,5 +1,8 @@
 import { GetTemplateCommand, type GetTemplateCommandInput } from '@aws-sdk/client-cloudformation';
-import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import {
+  ListPipelineExecutionsCommand,
+  type PipelineExecutionStatus,
+} from '@aws-sdk/client-codepipeline';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import List from '../../src/commands/list.js';
@@ -213,5 +216,26 @@ describe('list', () => {
     expect(run.stdout).toContain(
       'No branch pipelines yet: `aiproxy deploy --branch NAME` makes one.',
     );
+  });
+});
+
+describe('list: text from AWS', () => {
+  it('names and statuses holding terminal escapes are shown without them', async () => {
+    // Given a pipeline stack whose output and last run carry an escape sequence and a bell
+    const odd = 'aiproxy-odd\u001b]0;pwned\u0007-pipeline';
+    shelf.put('aiproxy-odd-cicd', 'CREATE_COMPLETE', { PipelineName: odd });
+    aws.codepipeline.on(ListPipelineExecutionsCommand, { pipelineName: odd }).resolves({
+      pipelineExecutionSummaries: [
+        { pipelineExecutionId: 'exec-1', status: 'Failed\u0007' as PipelineExecutionStatus },
+      ],
+    });
+
+    // When the branches are listed
+    const run = await runCommand(List, [], ci(dir));
+
+    // Then the row is there, each escape sequence removed whole, and no ESC or BEL is printed
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^odd +CREATE_COMPLETE +Failed +- +aiproxy-odd-pipeline$/m);
+    expect(['\u001b', '\u0007'].filter((byte) => run.stdout.includes(byte))).toEqual([]);
   });
 });

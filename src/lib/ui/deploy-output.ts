@@ -3,6 +3,10 @@
  * summary with the pipeline's console link and the stacks made, stage-by-stage progress of
  * `--watch`, the branch table and the destroy plan. Text for people here; the `…Json`
  * builders give the one `--json` document of each command.
+ *
+ * Branch names and every value read from AWS (names, statuses, ids, reasons) may hold terminal
+ * escapes, so each goes through `stripControl` (or `toSingleLine` for a one-line field) before
+ * it is shown; JSON output escapes them itself.
  */
 import type { BranchPipeline } from '../deploy/list.js';
 import type { DeployPipelineResult, PipelineLinks } from '../deploy/deploy.js';
@@ -13,21 +17,37 @@ import type { PipelineTemplatePlan } from '../deploy/template.js';
 import type { WatchProgress, WatchResult } from '../deploy/watch.js';
 import type { LiveDiagnosis } from '../doctor/live/types.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
+import type { BranchSource } from '../git.js';
 import type { StackActivity } from '../stacks/types.js';
 import type { StatementRefusal } from '../templates/pipeline-statements.js';
-import { stripControl } from '../text.js';
+import { stripControl, toSingleLine } from '../text.js';
 import { renderDoctorReport } from './doctor-report.js';
 import { formatActivity } from './progress.js';
 import type { Style } from './style.js';
 
-/** Where the branch name came from. */
-export type BranchSource = 'flag' | 'git';
+/**
+ * `value` with `stripControl` applied to every string in it, keys included: for structures
+ * from AWS that a renderer outside this file prints (stack progress, change sets). Plain
+ * objects and arrays are copied; anything else (a Date) is kept as it is.
+ */
+export function stripControlDeep<T>(value: T): T {
+  if (typeof value === 'string') return stripControl(value) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => stripControlDeep(item)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+    stripControl(key),
+    stripControlDeep(item),
+  ]);
+  return Object.fromEntries(entries) as T;
+}
 
 /** The line that says which branch a command works on. */
 export function renderBranchLine(branch: string, source: BranchSource, slug: string): string {
   const from = source === 'git' ? 'the current git branch' : '--branch';
-  const named = slug === branch ? '' : ` (named ${slug} in AWS)`;
-  return `Branch ${branch}${named}, from ${from}.`;
+  const named = slug === branch ? '' : ` (named ${toSingleLine(slug)} in AWS)`;
+  return `Branch ${toSingleLine(branch)}${named}, from ${from}.`;
 }
 
 /**
@@ -35,11 +55,11 @@ export function renderBranchLine(branch: string, source: BranchSource, slug: str
  * a branch (see `DestroyPlan.awsNameOf`).
  */
 export function renderAwsNameLine(plan: DestroyPlan): string {
-  const slug = plan.names.slug;
+  const slug = toSingleLine(plan.names.slug);
   const branch = plan.awsNameOf?.branch ?? null;
   return branch === null
-    ? `${stripControl(plan.branch)} is the AWS name of stacks that record no branch: working on those.`
-    : `Branch ${stripControl(branch)} (named ${slug} in AWS), found by the AWS name given.`;
+    ? `${toSingleLine(plan.branch)} is the AWS name of stacks that record no branch: working on those.`
+    : `Branch ${toSingleLine(branch)} (named ${slug} in AWS), found by the AWS name given.`;
 }
 
 /** Who and where, the global stack's version, and what is known about passing the role. */
@@ -48,11 +68,15 @@ export function renderPreflight(preflight: PreflightResult, style: Style): strin
   const pass =
     passRole.status === 'allowed'
       ? style.green('can pass it')
-      : style.yellow(`not checked: ${passRole.detail}`);
+      : style.yellow(`not checked: ${toSingleLine(passRole.detail)}`);
+  const [arn, account, region] = [identity.arn, identity.account, identity.region].map(
+    toSingleLine,
+  );
+  const version = global.version ?? '?';
   return [
-    `Caller ${identity.arn} in account ${identity.account}, ${identity.region}.`,
-    `Global stack ${global.stackName} version ${global.version ?? '?'} (matches this CLI).`,
-    `Execution role ${global.executionRoleArn}: ${pass}.`,
+    `Caller ${arn} in account ${account}, ${region}.`,
+    `Global stack ${toSingleLine(global.stackName)} version ${version} (matches this CLI).`,
+    `Execution role ${toSingleLine(global.executionRoleArn)}: ${pass}.`,
   ].join('\n');
 }
 
@@ -67,13 +91,18 @@ export function renderRefusals(
   const head = style.yellow(
     `Not applied: ${refused.length} extra build statement(s) from ${where} (the rest are applied):`,
   );
-  const lines = refused.flatMap((r) => [`  ✗ ${r.message}`, `    ${style.dim(`fix: ${r.fix}`)}`]);
+  const lines = refused.flatMap((r) => [
+    `  ✗ ${stripControl(r.message)}`,
+    `    ${style.dim(`fix: ${stripControl(r.fix)}`)}`,
+  ]);
   return [head, ...lines].join('\n');
 }
 
 /** The end of a deploy: what happened, the pipeline's console link and the stacks made. */
 export function renderDeploySummary(result: DeployPipelineResult, style: Style): string {
-  const { stack, links } = result;
+  const { stack } = result;
+  const links = cleanLinks(result.links);
+  const stackName = 'stackName' in stack ? toSingleLine(stack.stackName) : '';
   switch (stack.kind) {
     case 'deployed':
     case 'no-changes': {
@@ -84,19 +113,30 @@ export function renderDeploySummary(result: DeployPipelineResult, style: Style):
       return [style.green(`✓ ${what}`), '', ...linkLines(links)].join('\n');
     }
     case 'declined':
-      return `Declined: nothing was deployed${stack.stage === 'recreate' ? ` (${stack.stackName} was left as it is)` : ''}.`;
+      return `Declined: nothing was deployed${stack.stage === 'recreate' ? ` (${stackName} was left as it is)` : ''}.`;
     case 'refused':
-      return style.red(`Refused: ${stack.refusal.reason}`);
+      return style.red(`Refused: ${stripControl(stack.refusal.reason)}`);
     case 'interrupted':
-      return `Stopped watching ${stack.stackName} (${stack.status}); the deployment goes on.\nFollow it with: ${stack.followCommand}`;
+      return `Stopped watching ${stackName} (${toSingleLine(stack.status)}); the deployment goes on.\nFollow it with: ${toSingleLine(stack.followCommand)}`;
     case 'failed':
       return renderStackFailure(
-        `${stack.operation === 'create' ? 'Creating' : stack.operation === 'update' ? 'Updating' : 'Deleting'} ${stack.stackName} failed`,
+        `${stack.operation === 'create' ? 'Creating' : stack.operation === 'update' ? 'Updating' : 'Deleting'} ${stackName} failed`,
         stack,
         result.explanation,
         style,
       );
   }
+}
+
+// Built from our own names, but the region and partition in them come from AWS.
+function cleanLinks(links: PipelineLinks): PipelineLinks {
+  return {
+    pipelineName: toSingleLine(links.pipelineName),
+    consoleUrl: toSingleLine(links.consoleUrl),
+    pipelineStackName: toSingleLine(links.pipelineStackName),
+    appStackName: toSingleLine(links.appStackName),
+    region: toSingleLine(links.region),
+  };
 }
 
 function linkLines(links: PipelineLinks): string[] {
@@ -116,9 +156,9 @@ export function renderStackFailure(
   explanation: FailureExplanation | null,
   style: Style,
 ): string {
-  const lines = [style.red(`✗ ${title}: ${failed.status}.`)];
+  const lines = [style.red(`✗ ${stripControl(title)}: ${toSingleLine(failed.status)}.`)];
   if (failed.failure !== undefined) {
-    lines.push(`  First failure: ${formatActivity(failed.failure, style)}`);
+    lines.push(`  First failure: ${formatActivity(stripControlDeep(failed.failure), style)}`);
   } else if (failed.statusReason !== undefined) {
     lines.push(`  ${stripControl(failed.statusReason)}`);
   }
@@ -145,39 +185,42 @@ export function renderWatchProgress(event: WatchProgress, style: Style): string 
         started: 'started now',
         appeared: 'started by a push',
       }[event.origin];
-      return `Following run ${event.executionId} (${how}).`;
+      return `Following run ${toSingleLine(event.executionId)} (${how}).`;
     }
     case 'waiting':
-      return style.dim(`Waiting ${event.reason}… (Ctrl-C stops watching)`);
+      return style.dim(`Waiting ${stripControl(event.reason)}… (Ctrl-C stops watching)`);
     case 'note':
-      return style.yellow(event.message);
+      return style.yellow(stripControl(event.message));
     case 'stage': {
+      const shown = toSingleLine(event.status);
       const status =
         event.status === 'Succeeded'
-          ? style.green(event.status)
+          ? style.green(shown)
           : event.status === 'Failed'
-            ? style.red(event.status)
-            : style.cyan(event.status);
+            ? style.red(shown)
+            : style.cyan(shown);
       const failed = event.failedAction;
       const why =
         failed === undefined
           ? ''
-          : `  ${style.dim(`${failed.name}: ${stripControl(failed.message ?? 'failed')}`)}`;
-      return `  ${event.stage.padEnd(10)} ${status}${why}`;
+          : `  ${style.dim(`${toSingleLine(failed.name)}: ${stripControl(failed.message ?? 'failed')}`)}`;
+      return `  ${toSingleLine(event.stage).padEnd(10)} ${status}${why}`;
     }
   }
 }
 
 /** The end of a watch, before any diagnosis. */
 export function renderWatchEnd(result: WatchResult, links: PipelineLinks, style: Style): string {
-  if (result.kind === 'no-execution') return style.yellow(result.reason);
+  if (result.kind === 'no-execution') return style.yellow(stripControl(result.reason));
+  const { consoleUrl, appStackName } = cleanLinks(links);
   if (result.kind === 'interrupted') {
-    return `Stopped watching; the pipeline goes on.\nFollow it with: ${result.followCommand}\nor open ${links.consoleUrl}`;
+    return `Stopped watching; the pipeline goes on.\nFollow it with: ${toSingleLine(result.followCommand)}\nor open ${consoleUrl}`;
   }
+  const run = toSingleLine(result.executionId);
   if (result.status === 'Succeeded') {
-    return style.green(`✓ Run ${result.executionId} succeeded: ${links.appStackName} is deployed.`);
+    return style.green(`✓ Run ${run} succeeded: ${appStackName} is deployed.`);
   }
-  return style.red(`✗ Run ${result.executionId} ended ${result.status}.`);
+  return style.red(`✗ Run ${run} ended ${toSingleLine(result.status)}.`);
 }
 
 /** The exit code of a watch that did not end in a diagnosis. */
@@ -286,13 +329,15 @@ export function renderBranchTable(rows: readonly BranchPipeline[], style: Style)
     return 'No branch pipelines yet: `aiproxy deploy --branch NAME` makes one.';
   const table = rows.map((row) => [
     // Marked, so a slug is not taken for the name of a branch (destroy takes either).
-    row.branch === null ? `${row.slug} (AWS name)` : stripControl(row.branch),
-    row.stackStatus,
+    row.branch === null ? `${toSingleLine(row.slug)} (AWS name)` : toSingleLine(row.branch),
+    toSingleLine(row.stackStatus),
     row.lastExecution === null
-      ? shorten(stripControl(row.note ?? 'never run'), NOTE_WIDTH)
-      : `${row.lastExecution.status} ${row.lastExecution.startTime?.slice(0, 16).replace('T', ' ') ?? ''}`.trim(),
-    row.appStack === null ? '-' : row.appStack.status,
-    row.pipelineName,
+      ? shorten(toSingleLine(row.note ?? 'never run'), NOTE_WIDTH)
+      : toSingleLine(
+          `${row.lastExecution.status} ${row.lastExecution.startTime?.slice(0, 16).replace('T', ' ') ?? ''}`,
+        ),
+    row.appStack === null ? '-' : toSingleLine(row.appStack.status),
+    toSingleLine(row.pipelineName),
   ]);
   const header = ['BRANCH', 'PIPELINE STACK', 'LAST RUN', 'APP STACK', 'PIPELINE'];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]?.length ?? 0)));
@@ -313,24 +358,25 @@ export function renderBranchTable(rows: readonly BranchPipeline[], style: Style)
 export function renderDestroyPlan(plan: DestroyPlan, style: Style): string {
   const lines =
     plan.targets.length === 0
-      ? [`Nothing to delete for branch ${stripControl(plan.branch)}.`]
+      ? [`Nothing to delete for branch ${toSingleLine(plan.branch)}.`]
       : [style.bold(`To delete, in this order (as the execution role):`)];
   for (const target of plan.targets) {
-    const status = target.state.kind === 'absent' ? '' : ` (${target.state.status})`;
-    lines.push(`  ${target.stackName}${status}  ${target.role} stack`);
+    const status = target.state.kind === 'absent' ? '' : ` (${toSingleLine(target.state.status)})`;
+    lines.push(`  ${toSingleLine(target.stackName)}${status}  ${target.role} stack`);
     if (target.role !== 'pipeline') continue;
     lines.push(
       plan.artifactBucket === null
         ? style.yellow(
             '    its artifact bucket is unknown: if it holds artifacts, the delete fails',
           )
-        : `    after emptying the artifact bucket ${plan.artifactBucket}`,
+        : `    after emptying the artifact bucket ${toSingleLine(plan.artifactBucket)}`,
     );
   }
   if (plan.appStackLeft !== null) {
+    const { name, status } = plan.appStackLeft;
     lines.push(
       style.yellow(
-        `  ${plan.appStackLeft.name} (${plan.appStackLeft.status}) stays: pass --with-app to delete it too.`,
+        `  ${toSingleLine(name)} (${toSingleLine(status)}) stays: pass --with-app to delete it too.`,
       ),
     );
   }
@@ -341,30 +387,33 @@ const EMPTYING_ACTIONS = 's3:ListBucketVersions, s3:DeleteObject and s3:DeleteOb
 
 /** One line of destroy progress (stack events use the stack progress display). */
 export function renderDestroyStep(event: Exclude<DestroyProgress, { type: 'activity' }>): string {
-  if (event.type === 'emptying') return `Emptying the artifact bucket ${event.bucket}…`;
+  if (event.type === 'emptying')
+    return `Emptying the artifact bucket ${toSingleLine(event.bucket)}…`;
   if (event.type === 'emptied')
-    return `Emptied ${event.bucket}: ${event.objects} object(s) deleted.`;
-  return `Deleting ${event.stackName}`;
+    return `Emptied ${toSingleLine(event.bucket)}: ${event.objects} object(s) deleted.`;
+  return `Deleting ${toSingleLine(event.stackName)}`;
 }
 
 /** The end of a destroy. */
 export function renderDestroyResult(result: DestroyResult, style: Style): string {
-  const done = result.deleted.map((name) => `  deleted ${name}`);
+  const done = result.deleted.map((name) => `  deleted ${toSingleLine(name)}`);
   switch (result.kind) {
     case 'destroyed':
       return [style.green('✓ Nothing is left of the branch’s stacks.'), ...done].join('\n');
-    case 'bucket-not-emptied':
+    case 'bucket-not-emptied': {
+      const bucket = toSingleLine(result.bucket);
       return [
-        style.red(`✗ Could not empty ${result.bucket}: ${result.action} was refused.`),
+        style.red(`✗ Could not empty ${bucket}: ${toSingleLine(result.action)} was refused.`),
         ...done,
         '  CloudFormation deletes only empty buckets, so the pipeline stack was left in place.',
         `  The developer policy grants ${EMPTYING_ACTIONS} on artifact buckets: ask an admin to attach it,`,
-        `  or to empty the bucket (\`aws s3 rm s3://${result.bucket} --recursive\`); then run destroy again.`,
+        `  or to empty the bucket (\`aws s3 rm s3://${bucket} --recursive\`); then run destroy again.`,
       ].join('\n');
+    }
     case 'failed':
       return [
         renderStackFailure(
-          `Deleting ${result.stackName} failed`,
+          `Deleting ${toSingleLine(result.stackName)} failed`,
           result,
           result.explanation,
           style,
@@ -372,7 +421,7 @@ export function renderDestroyResult(result: DestroyResult, style: Style): string
         ...done,
       ].join('\n');
     case 'interrupted':
-      return `Stopped watching ${result.stackName}; the delete goes on.\nFollow it with: ${result.followCommand}`;
+      return `Stopped watching ${toSingleLine(result.stackName)}; the delete goes on.\nFollow it with: ${toSingleLine(result.followCommand)}`;
   }
 }
 
