@@ -73,6 +73,21 @@ describe('stack progress, plain (CI logs, pipes)', () => {
     );
   });
 
+  it('shows a reason a custom resource wrote as one clean line: no escapes, no line breaks', async () => {
+    const out = capture(false);
+    const progress = createStackProgress({ stream: out.stream });
+
+    progress.report({
+      type: 'activity',
+      activity: activity('Custom', 'CREATE_FAILED', {
+        reason: 'failed\u001b]0;pwned\u0007\n\u001b[2Jnow',
+      }),
+    });
+    await progress.finish();
+
+    expect(out.text()).toBe('10:00:05  CREATE_FAILED  AWS::IAM::Role  Custom  failed now\n');
+  });
+
   it('prints nothing when silent (--json)', async () => {
     const out = capture(false);
     const progress = createStackProgress({ stream: out.stream, silent: true });

@@ -8,6 +8,7 @@ import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
 
 import type { DeployProgress } from '../stacks/deploy.js';
 import type { StackActivity } from '../stacks/types.js';
+import { toSingleLine } from '../text.js';
 import { colorEnabled, makeStyle, type Style } from './style.js';
 
 /** Options for {@link createStackProgress}. */
@@ -74,11 +75,13 @@ export function describeStep(
 
 /** One event as one line: time, status, type, logical ID and reason. */
 export function formatActivity(activity: StackActivity, style: Style): string {
+  // Every field comes from AWS, and a custom resource writes its own reason: one clean line.
   const time = activity.timestamp.toISOString().slice(11, 19);
-  const status = colourStatus(activity.status, style);
-  const where = activity.nested ? `${activity.stackName}/` : '';
-  const reason = activity.reason === undefined ? '' : `  ${style.dim(activity.reason)}`;
-  return `${time}  ${status}  ${activity.resourceType}  ${where}${activity.logicalId}${reason}`;
+  const status = colourStatus(toSingleLine(activity.status), style);
+  const where = activity.nested ? `${toSingleLine(activity.stackName)}/` : '';
+  const reason =
+    activity.reason === undefined ? '' : `  ${style.dim(toSingleLine(activity.reason))}`;
+  return `${time}  ${status}  ${toSingleLine(activity.resourceType)}  ${where}${toSingleLine(activity.logicalId)}${reason}`;
 }
 
 function colourStatus(status: string, style: Style): string {
