@@ -75,10 +75,15 @@ ${EXIT_CODES_HELP}`;
   protected async execute(): Promise<ExitCodeValue> {
     const { args, flags } = await this.parse(Doctor);
 
-    // oclif's dependsOn cannot see a boolean that defaults to false, so this is checked here.
+    // oclif's dependsOn cannot see a boolean that defaults to false, so these are checked here.
     if (flags.direct && !flags.apply) {
       throw new InputError('USAGE', '--direct only changes how --apply applies a fix.', {
         suggestions: ['Add --apply (with --direct), or drop --direct to diagnose only.'],
+      });
+    }
+    if (flags.yes && !flags.apply) {
+      throw new InputError('USAGE', '--yes only answers the question --apply asks.', {
+        suggestions: ['Add --apply (with --yes) to apply the fix, or drop --yes to diagnose only.'],
       });
     }
 

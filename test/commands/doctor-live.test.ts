@@ -12,6 +12,7 @@ import { runDoctor } from '../doctor/live/run-command.js';
 import {
   PutRolePolicyCommand,
   cloudFormationAction,
+  BUILD_ID,
   BUILD_ROLE,
   PIPELINE,
   PIPELINE_STACK,
@@ -159,6 +160,59 @@ describe('aiproxy doctor: what it finds', () => {
 
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('Name one thing to diagnose');
+  });
+});
+
+describe('aiproxy doctor: what it checks before asking AWS', () => {
+  it.each([
+    ['garbage', ['--build-id', 'garbage']],
+    ['empty', ['--build-id', '']],
+    ['a project without its uuid', ['--build-id', 'aiproxy-main-build:']],
+  ])('refuses a malformed --build-id (%s) locally (exit 2)', async (_case, argv) => {
+    const run = await runDoctor(argv);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.error?.suggestions.join('\n')).toContain(
+      'aws codebuild list-builds-for-project --project-name PROJECT',
+    );
+    expect(aws.requests()).toEqual([]);
+  });
+
+  it('takes a build’s ARN for its id', async () => {
+    givenBuilds(aws, [failedBuild()]);
+    givenLogPages(aws, [['npm ERR! code ELIFECYCLE']]);
+
+    const run = await runDoctor([
+      '--build-id',
+      `arn:aws:codebuild:${REGION}:123456789012:build/${BUILD_ID}`,
+    ]);
+
+    expect(run.exitCode).toBe(5);
+    expect(aws.codebuild.calls()[0]?.args[0].input).toEqual({ ids: [BUILD_ID] });
+  });
+
+  it.each([
+    ['an empty --stack', ['--stack', ''], '--stack is empty.'],
+    ['a --stack that is no stack name', ['--stack', 'my_stack'], 'is not a stack name or id'],
+    ['an empty pipeline name', [''], 'The pipeline name is empty.'],
+    ['an empty --execution-id', [PIPELINE, '--execution-id', ''], '--execution-id is empty.'],
+  ])('refuses %s locally (exit 2)', async (_case, argv, message) => {
+    const run = await runDoctor(argv);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.error?.message).toContain(message);
+    expect(aws.requests()).toEqual([]);
+  });
+
+  it('refuses --yes without --apply (exit 2), offline too', async () => {
+    const live = await runDoctor([PIPELINE, '--yes']);
+    const offline = await runDoctor(['-f', 'examples/codebuild-ecr-login-denied.log', '--yes']);
+
+    for (const run of [live, offline]) {
+      expect(run.exitCode).toBe(2);
+      expect(run.error?.message).toBe('--yes only answers the question --apply asks.');
+    }
+    expect(aws.requests()).toEqual([]);
   });
 });
 

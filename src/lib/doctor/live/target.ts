@@ -33,6 +33,58 @@ function usage(message: string, suggestion: string): InputError {
   return new InputError('USAGE', message, { suggestions: [suggestion] });
 }
 
+// CodeBuild's own patterns: a project name, and a build id `<project>:<uuid>`, alone or in the
+// build's ARN. https://docs.aws.amazon.com/codebuild/latest/APIReference/API_Build.html
+const PROJECT = '[A-Za-z0-9][A-Za-z0-9_-]{1,254}';
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const BUILD_ID = new RegExp(`^${PROJECT}:${UUID}$`);
+const BUILD_ARN = new RegExp(
+  `^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:\\d{12}:build/(${PROJECT}:${UUID})$`,
+);
+// CodePipeline's pattern for a pipeline name, and CloudFormation's for a stack name (or an id,
+// which is the stack's ARN).
+const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
+const STACK_NAME = /^(?:[A-Za-z][A-Za-z0-9-]{0,127}|arn:aws[a-z-]*:cloudformation:\S+)$/;
+
+/**
+ * The build id of `--build-id`: `<project>:<uuid>` as given, or taken from the build's ARN.
+ *
+ * @throws InputError when it has neither shape.
+ */
+function buildIdOf(value: string): string {
+  if (BUILD_ID.test(value)) return value;
+  const fromArn = BUILD_ARN.exec(value)?.[1];
+  if (fromArn !== undefined) return fromArn;
+  throw new InputError(
+    'USAGE',
+    `--build-id ${JSON.stringify(value)} is not a CodeBuild build id (PROJECT:UUID, or the build's ARN).`,
+    {
+      suggestions: [
+        'List a project’s builds, newest first: `aws codebuild list-builds-for-project --project-name PROJECT`.',
+        'Or diagnose the pipeline instead: `aiproxy doctor --branch BRANCH` finds its failed build.',
+      ],
+    },
+  );
+}
+
+/** Checks a pipeline or stack name locally, so a typo is not sent to AWS. */
+function checkName(value: string, what: 'pipeline' | 'stack'): void {
+  if ((what === 'pipeline' ? PIPELINE_NAME : STACK_NAME).test(value)) return;
+  const empty = value.trim() === '';
+  if (what === 'pipeline') {
+    throw usage(
+      empty
+        ? 'The pipeline name is empty.'
+        : `${JSON.stringify(value)} is not a pipeline name (letters, digits and . @ _ -, at most 100).`,
+      'List the pipelines with `aws codepipeline list-pipelines`, or pass --branch NAME.',
+    );
+  }
+  throw usage(
+    empty ? '--stack is empty.' : `--stack ${JSON.stringify(value)} is not a stack name or id.`,
+    'List the stacks with `aws cloudformation list-stacks`; pass a name (a letter, then letters, digits and -) or a stack id (its ARN).',
+  );
+}
+
 /**
  * Turns the flags into one target. Exactly one of: the pipeline argument, `--branch`,
  * `--build-id`, `--stack`; with none, the current git branch's pipeline.
@@ -65,13 +117,21 @@ export async function resolveTarget(
     );
   }
   if (flags.buildId !== undefined) {
-    return { request: { kind: 'build', buildId: flags.buildId }, branch: null };
+    return { request: { kind: 'build', buildId: buildIdOf(flags.buildId) }, branch: null };
   }
   if (flags.stack !== undefined) {
+    checkName(flags.stack, 'stack');
     return { request: { kind: 'stack', stackName: flags.stack }, branch: null };
+  }
+  if (flags.executionId !== undefined && flags.executionId.trim() === '') {
+    throw usage(
+      '--execution-id is empty.',
+      'List the runs with `aws codepipeline list-pipeline-executions --pipeline-name PIPELINE`, or leave out --execution-id for the latest failed one.',
+    );
   }
   const execution = flags.executionId === undefined ? {} : { executionId: flags.executionId };
   if (flags.pipeline !== undefined) {
+    checkName(flags.pipeline, 'pipeline');
     return {
       request: { kind: 'pipeline', name: flags.pipeline, ...execution, from: 'argument' },
       branch: null,
