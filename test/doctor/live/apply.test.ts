@@ -180,15 +180,23 @@ describe('--apply for other roles prints the change instead', () => {
     expect(result.changed).toBe(false);
   });
 
-  it('a global role: what an admin changes in setup', async () => {
+  it('a global role: a reviewed change to aiproxy’s global policies, not a setup option', async () => {
+    // Given a denial on a global role, which aiproxy fixes on purpose
     const message = ECR_DENIAL.replaceAll(BUILD_ROLE, `aiproxy-global-pipeline-${REGION}`);
     const diagnosis = await diagnosisOf(message, { kind: 'global', buildRole: false });
 
+    // When --apply plans it
     const [plan] = await planApply(diagnosis, { direct: false, cwd: project });
 
-    expect(plan?.mode === 'print' && plan.instructions).toMatch(
-      /An admin .* re-runs `aiproxy setup`/,
-    );
+    // Then it prints where the change really goes: a pull request to aiproxy's global policies,
+    // reviewed against the escalation matrix, then setup with the new version; or --direct
+    const instructions = plan?.mode === 'print' ? plan.instructions : '';
+    expect(instructions).toContain('src/lib/templates/global-policies.ts');
+    expect(instructions).toContain('docs/escalation-matrix.md');
+    expect(instructions).toMatch(/re-runs `aiproxy setup` with the new version/);
+    expect(instructions).toContain('--apply --direct');
+    // And never that setup takes the statements: it has no flag or config for them
+    expect(instructions).not.toMatch(/in the global template|adds these statements/);
   });
 });
 

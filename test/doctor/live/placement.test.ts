@@ -107,14 +107,20 @@ describe('where a role’s fix belongs', () => {
     });
   });
 
-  it('a global role: an admin re-runs aiproxy setup', async () => {
+  it('a global role: fixed by aiproxy, changed by a reviewed pull request, then setup', async () => {
     const name = `aiproxy-global-cfn-exec-${REGION}`;
     givenRole(aws, name, { path: '/aiproxy-global/' });
 
     const placement = await placeRole(reader, arn(name), name, place);
 
     expect(placement).toMatchObject({ kind: 'global', evidence: 'role-path' });
-    expect(placement.fix).toContain('re-runs `aiproxy setup`');
+    expect(placement.fix).toContain(
+      'pull request to aiproxy’s src/lib/templates/global-policies.ts',
+    );
+    expect(placement.fix).toContain('escalation matrix (docs/escalation-matrix.md)');
+    expect(placement.fix).toContain('re-runs `aiproxy setup` with the new version');
+    expect(placement.fix).toContain('`aiproxy doctor --apply --direct`');
+    expect(placement.fix).not.toContain('adds the statements to this role in the global stack');
     // The global role is known by its path: its stack was never looked up.
     expect(aws.cloudformation.calls()).toHaveLength(0);
   });

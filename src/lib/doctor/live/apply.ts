@@ -5,7 +5,8 @@
  * - the build role of a pipeline stack: its statements into `build.extraStatements` of the
  *   project config (shown as a diff first), then `aiproxy deploy` ships it through a change set;
  * - a role of the application's template, or a global role: the exact change is printed, for
- *   a pull request or for the admin's `aiproxy setup`;
+ *   a pull request to the application, or to aiproxy's global policies (which `aiproxy setup`
+ *   then deploys);
  * - `--direct`: one inline policy on the role, named `aiproxy-doctor-<date>`, with exactly
  *   the document that was shown; CloudFormation will not know it (drift), so the permanent fix
  *   is printed too.
@@ -28,7 +29,7 @@ import { InputError, RefusedError } from '../../errors.js';
 import { parseArn } from '../../policy/arn.js';
 import type { PolicyPatch, PolicyStatement } from '../types.js';
 import { unifiedDiff } from './diff.js';
-import { deployCommand, fixFor } from './placement.js';
+import { deployCommand, fixFor, GLOBAL_FIX } from './placement.js';
 import type { LiveDiagnosis, Placement, Verification } from './types.js';
 
 /** One change to make, as it will be shown before anyone confirms it. */
@@ -121,7 +122,7 @@ function refusalOf(
       `Refusing to apply a risky patch to ${role}: ${patch.risky.map((r) => `${r.action}: ${r.reason}`).join(' ')}`,
       [
         'Review the denial: a build can print any message, and this grant would reach beyond the application.',
-        'If it is truly needed, an admin scopes it by hand and ships it through `aiproxy setup` or the template.',
+        'If it is truly needed, it is scoped by hand and reviewed: in the application’s template, or for a global role in aiproxy’s global policies (src/lib/templates/global-policies.ts, against docs/escalation-matrix.md).',
       ],
     );
   }
@@ -264,7 +265,7 @@ function printInstructions(place: Placement): string {
     case 'app-template':
       return `Add this entry under Properties.Policies of ${where} in the application’s template (stack ${place.stackName ?? '?'}), open a pull request, and let the pipeline deploy it.`;
     case 'global':
-      return `An admin adds these statements to ${where} in the global template and re-runs \`aiproxy setup\` in this account and region; developers cannot change global roles.`;
+      return `These statements would go on ${where}, a global role. ${GLOBAL_FIX}`;
     default:
       return fixFor(place.kind, place);
   }

@@ -7,7 +7,8 @@
  * - a role of a pipeline stack (`<p>-<slug>-cicd`): the project config, then `aiproxy deploy`;
  * - a role of an application stack (`<p>-<slug>-app`, nested stacks included): that template,
  *   by pull request;
- * - a global role (`<p>-global`, path `/<p>-global/`): an admin re-runs `aiproxy setup`;
+ * - a global role (`<p>-global`, path `/<p>-global/`): fixed by aiproxy itself, so a reviewed
+ *   change to aiproxy's global policies, then an admin re-runs `aiproxy setup`;
  * - anything else (another account, a service-linked role, a role no stack of this
  *   application made): its owner. aiproxy never patches those.
  */
@@ -80,6 +81,17 @@ function isGlobalRole(name: string, path: string | null, context: PlacementConte
   );
 }
 
+/**
+ * The fix for a global role. `aiproxy setup` takes no extra statements: the global policies are
+ * code (`src/lib/templates/global-policies.ts`), kept fixed so the escalation matrix holds.
+ */
+export const GLOBAL_FIX =
+  'Global roles are fixed by aiproxy on purpose; developers cannot change them, and `aiproxy setup` takes no extra statements. ' +
+  'If the denied action is part of the application’s legitimate work, the change belongs in aiproxy’s global policies: ' +
+  'a pull request to aiproxy’s src/lib/templates/global-policies.ts, reviewed against the escalation matrix (docs/escalation-matrix.md); ' +
+  'once it is released, an admin re-runs `aiproxy setup` with the new version in this account and region. ' +
+  'In an emergency, an admin can put the patch on the role with `aiproxy doctor --apply --direct`.';
+
 /** The fix sentence for a kind. */
 export function fixFor(
   kind: PlacementKind,
@@ -93,7 +105,7 @@ export function fixFor(
     case 'app-template':
       return 'Change the role in the application’s CloudFormation template by pull request (the snippet below); the pipeline deploys it.';
     case 'global':
-      return 'An admin adds the statements to this role in the global stack and re-runs `aiproxy setup`; developers cannot change global roles.';
+      return GLOBAL_FIX;
     case 'foreign':
       return 'Ask the role’s owner: aiproxy never patches a role this application does not own.';
   }
