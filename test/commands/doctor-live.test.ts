@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
-import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import {
+  GetPipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
+} from '@aws-sdk/client-codepipeline';
 import { confirm } from '@inquirer/prompts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -153,6 +156,36 @@ describe('aiproxy doctor: what it finds', () => {
     ).toMatchObject({
       pipelineName: `aiproxy-${branchSlug('feature/Login')}-pipeline`,
     });
+  });
+
+  it('says when a named run started, from the pipeline’s history', async () => {
+    // Given exec-1 is in the history, and exec-0 is not (older than doctor reads)
+    givenExecutions(aws, [execution('exec-1', 'Succeeded', 0)]);
+    givenActions(aws, []);
+
+    const listed = await runDoctor([PIPELINE, '--execution-id', 'exec-1']);
+    aws.codepipeline
+      .on(GetPipelineExecutionCommand)
+      .resolves({ pipelineExecution: { pipelineExecutionId: 'exec-0', status: 'Succeeded' } });
+    const older = await runDoctor([PIPELINE, '--execution-id', 'exec-0']);
+
+    expect(listed.stdout).toContain(
+      'execution exec-1, the execution asked for, Succeeded at 2026-03-01 10:05:00Z',
+    );
+    expect(older.stdout).toContain(
+      'execution exec-0, the execution asked for, Succeeded, started at a time CodePipeline did not report',
+    );
+  });
+
+  it('counts in words: a one-line log is “1 line”, not “1 lines”', async () => {
+    givenExecutions(aws, [execution('exec-2', 'Failed', 10)]);
+    givenActions(aws, [codeBuildAction()]);
+    givenBuilds(aws, [failedBuild()]);
+    givenLogPages(aws, [['npm ERR! code ELIFECYCLE']]);
+
+    const run = await runDoctor([PIPELINE]);
+
+    expect(run.stdout).toMatch(/Log +CloudWatch Logs .* \(1 line, 25 bytes, 2 pages\)/);
   });
 
   it('refuses two targets at once (exit 2)', async () => {

@@ -33,6 +33,16 @@ function when(iso: string | null): string {
     : `at ${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`;
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** When the run ended (or began); GetPipelineExecution alone gives neither. */
+function runTime(target: LiveTarget): string {
+  const iso = target.lastUpdateTime ?? target.startTime;
+  return iso === null ? ', started at a time CodePipeline did not report' : ` ${when(iso)}`;
+}
+
 function renderTarget(target: LiveTarget, style: Style): string[] {
   if (target.kind !== 'pipeline') {
     const what = target.kind === 'build' ? 'Build' : 'Stack';
@@ -51,7 +61,7 @@ function renderTarget(target: LiveTarget, style: Style): string[] {
     'latest-failed': 'its most recent failed run',
   }[target.selection];
   lines.push(
-    `${style.bold('Pipeline')} ${clean(target.name)}: execution ${clean(target.executionId)}, ${which}, ${clean(target.status)} ${when(target.lastUpdateTime ?? target.startTime)} (account ${target.account}, ${target.region}).`,
+    `${style.bold('Pipeline')} ${clean(target.name)}: execution ${clean(target.executionId)}, ${which}, ${clean(target.status)}${runTime(target)} (account ${target.account}, ${target.region}).`,
   );
   if (target.newerSuccess !== null) {
     lines.push(
@@ -87,16 +97,16 @@ function renderAction(action: FailedAction, style: Style): string[] {
     const log = b.log;
     const from =
       log.kind === 'cloudwatch' ? 'CloudWatch Logs' : log.kind === 's3' ? 'S3' : 'no log';
-    field(
-      'Log',
-      `${from} ${log.location} (${log.lines} lines, ${log.bytes} bytes${log.pages > 0 ? `, ${log.pages} pages` : ''}${log.truncated ? ', truncated' : ''})`,
-    );
+    const read = [plural(log.lines, 'line'), plural(log.bytes, 'byte')];
+    if (log.pages > 0) read.push(plural(log.pages, 'page'));
+    if (log.truncated) read.push('truncated');
+    field('Log', `${from} ${log.location} (${read.join(', ')})`);
   }
   if (action.stack !== null) {
     const s = action.stack;
     field(
       'Stack',
-      `${s.name}: ${s.operation ?? 'operation'} ${when(s.operationStart)}, now ${s.status ?? '?'}; ${s.events} events read`,
+      `${s.name}: ${s.operation ?? 'operation'} ${when(s.operationStart)}, now ${s.status ?? '?'}; ${plural(s.events, 'event')} read`,
     );
     if (s.nestedStacks.length > 0) field('Nested', s.nestedStacks.join(', '));
   }

@@ -1,6 +1,9 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand } from '@aws-sdk/client-codebuild';
-import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import {
+  GetPipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
+} from '@aws-sdk/client-codepipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { diagnoseLive, liveDoctorJson } from '../../../src/lib/doctor/live/diagnose.js';
@@ -146,16 +149,52 @@ describe('which run doctor diagnoses', () => {
       name: PIPELINE,
       executionId: 'exec-1',
     });
+    // Its times come from the pipeline's history: GetPipelineExecution carries none
     expect(named.target).toMatchObject({
       executionId: 'exec-1',
       selection: 'named',
       status: 'Failed',
+      startTime: at(0).toISOString(),
+      lastUpdateTime: at(5).toISOString(),
     });
     expect(named.report.denials).toHaveLength(1);
 
     await expect(
       diagnoseLive(context(), { kind: 'pipeline', name: PIPELINE, executionId: 'nope' }),
     ).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND', exitCode: 2 });
+  });
+
+  it('a named run older than the history it reads: no time, and no more than 4 pages', async () => {
+    // Given a long history of successes, each page pointing to another, without exec-old
+    aws.codepipeline
+      .on(ListPipelineExecutionsCommand)
+      .callsFake((input: { nextToken?: string }) => {
+        const page = Number(input.nextToken ?? '0');
+        return {
+          pipelineExecutionSummaries: [execution(`exec-${page}`, 'Succeeded', page)],
+          nextToken: String(page + 1),
+        };
+      });
+    aws.codepipeline
+      .on(GetPipelineExecutionCommand)
+      .resolves({ pipelineExecution: { pipelineExecutionId: 'exec-old', status: 'Succeeded' } });
+    givenActions(aws, []);
+
+    // When doctor diagnoses that run by its id
+    const diagnosis = await diagnoseLive(context(), {
+      kind: 'pipeline',
+      name: PIPELINE,
+      executionId: 'exec-old',
+    });
+
+    // Then it gave up within the page limit, and says no time rather than inventing one
+    expect(aws.codepipeline.commandCalls(ListPipelineExecutionsCommand)).toHaveLength(4);
+    expect(diagnosis.target).toMatchObject({
+      executionId: 'exec-old',
+      status: 'Succeeded',
+      startTime: null,
+      lastUpdateTime: null,
+    });
   });
 
   it('keeps only the latest attempt of a retried action', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 
 import { InputError } from '../../errors.js';
-import { awsErrorName, read, type LiveReader } from './reads.js';
+import { awsErrorName, read, readIfPermitted, type LiveReader } from './reads.js';
 import type { ExecutionSelection, LiveTarget, NewerRun } from './types.js';
 
 /** Where the diagnosis runs: the caller's account and region. */
@@ -166,6 +166,43 @@ function time(detail: ActionExecutionDetail): number {
   return (detail.startTime ?? detail.lastUpdateTime)?.getTime() ?? 0;
 }
 
+/**
+ * The run's summary in the pipeline's recent history (within the pages `doctor` reads for the
+ * latest failure), for its start and end times; undefined when it is older, or the history may
+ * not be read.
+ */
+async function listedExecution(
+  reader: LiveReader,
+  pipelineName: string,
+  executionId: string,
+): Promise<PipelineExecutionSummary | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_EXECUTION_PAGES; page += 1) {
+    const output = await readIfPermitted(
+      reader,
+      {
+        service: 'codepipeline',
+        operation: 'ListPipelineExecutions',
+        what: `read when execution ${executionId} ran`,
+      },
+      () =>
+        reader.ctx.codepipeline.send(
+          new ListPipelineExecutionsCommand({
+            pipelineName,
+            maxResults: EXECUTIONS_PER_PAGE,
+            ...(nextToken === undefined ? {} : { nextToken }),
+          }),
+        ),
+    );
+    const found = output?.pipelineExecutionSummaries?.find(
+      (s) => s.pipelineExecutionId === executionId,
+    );
+    nextToken = output?.nextToken;
+    if (found !== undefined || nextToken === undefined) return found;
+  }
+  return undefined;
+}
+
 async function namedExecution(
   reader: LiveReader,
   pipelineName: string,
@@ -179,7 +216,10 @@ async function namedExecution(
       ),
     );
     const execution = output.pipelineExecution;
+    // GetPipelineExecution gives no time: the run's summary in the history has them.
+    const listed = await listedExecution(reader, pipelineName, executionId);
     return {
+      ...listed,
       pipelineExecutionId: execution?.pipelineExecutionId ?? executionId,
       ...(execution?.status === undefined ? {} : { status: execution.status }),
     };
