@@ -4,18 +4,13 @@ import { AiproxyCommand, EXIT_CODES_HELP } from '../base-command.js';
 import type { AwsContext } from '../lib/aws/clients.js';
 import { diagnoseLogFile } from '../lib/doctor/diagnose-log.js';
 import type { ApplyPlan, ApplyResult } from '../lib/doctor/live/apply.js';
+import { liveExitCode } from '../lib/doctor/live/outcome.js';
 import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
 import type { AiproxyError } from '../lib/errors.js';
 import { ExitCode, InputError, RefusedError, type ExitCodeValue } from '../lib/errors.js';
 import { renderDoctorReport } from '../lib/ui/doctor-report.js';
 
 const LIVE_FLAGS = ['branch', 'execution-id', 'build-id', 'stack', 'apply', 'direct'] as const;
-
-const OUTCOME_EXIT: Record<LiveDiagnosis['outcome'], ExitCodeValue> = {
-  denials: ExitCode.DenialsFound,
-  failure: ExitCode.OtherFailure,
-  none: ExitCode.Ok,
-};
 
 export default class Doctor extends AiproxyCommand {
   static override summary =
@@ -130,9 +125,9 @@ ${EXIT_CODES_HELP}`;
     }
     if (!flags.json) this.print(live.renderLiveReport(diagnosis, this.style));
 
-    const outcome = OUTCOME_EXIT[diagnosis.outcome];
+    const outcome = liveExitCode(diagnosis.outcome);
     if (!flags.apply || diagnosis.outcome !== 'denials') {
-      if (flags.apply) this.note('Nothing to apply: no access denial was found.');
+      if (flags.apply) this.note(nothingToApply(diagnosis));
       if (flags.json) this.printJson(live.liveDoctorJson(diagnosis));
       return outcome;
     }
@@ -179,6 +174,12 @@ ${EXIT_CODES_HELP}`;
       return { results, error, json: { results, refused } };
     }
   }
+}
+
+function nothingToApply(diagnosis: LiveDiagnosis): string {
+  return diagnosis.outcome === 'undetermined'
+    ? 'Nothing to apply: no access denial was found in what doctor could read.'
+    : 'Nothing to apply: no access denial was found.';
 }
 
 function question(plan: ApplyPlan): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   GetPipelineExecutionCommand,
   ListPipelineExecutionsCommand,
@@ -17,6 +18,7 @@ import {
   cloudFormationAction,
   BUILD_ID,
   BUILD_ROLE,
+  LOG_GROUP,
   PIPELINE,
   PIPELINE_STACK,
   REGION,
@@ -129,6 +131,45 @@ describe('aiproxy doctor: what it finds', () => {
     expect(run.stdout).toContain('│ AssertionError: expected "hi" to be "hello"');
     expect(json.exitCode).toBe(5);
     expectValidJson(JSON.parse(json.stdout));
+  });
+
+  it('says it could not tell when the log was not read (exit 3), never "not a denial"', async () => {
+    // Given a failed build whose log the caller may not read
+    givenExecutions(aws, [execution('exec-2', 'Failed', 10)]);
+    givenActions(aws, [codeBuildAction()]);
+    givenBuilds(aws, [failedBuild()]);
+    aws.logs
+      .on(GetLogEventsCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          `User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: logs:GetLogEvents on resource: arn:aws:logs:${REGION}:123456789012:log-group:${LOG_GROUP}:log-stream:x`,
+        ),
+      );
+
+    // When doctor runs, as text and as JSON
+    const run = await runDoctor([PIPELINE]);
+    const json = await runDoctor([PIPELINE, '--json']);
+
+    // Then it exits 3 (an AWS read problem), says why, and what to do
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toContain(
+      'Doctor could not tell whether the failure is an AWS access denial: it could not read the build log.',
+    );
+    expect(run.stdout).toContain(`Ask for logs:GetLogEvents on the log group ${LOG_GROUP}`);
+    expect(run.stdout).toContain(`Then run \`aiproxy doctor --build-id ${BUILD_ID}\` again.`);
+    expect(run.stdout).not.toContain('not an AWS access denial');
+    expect(json.exitCode).toBe(3);
+    const document = JSON.parse(json.stdout) as {
+      outcome: string;
+      failedActions: { unread: { reason: string; permission: string }[] }[];
+    };
+    expect(document.outcome).toBe('undetermined');
+    expect(document.failedActions[0]?.unread[0]).toMatchObject({
+      reason: 'access-denied',
+      permission: 'logs:GetLogEvents',
+    });
+    expectValidJson(document);
   });
 
   it('names an unknown pipeline (exit 2), as one JSON error with --json', async () => {

@@ -9,6 +9,7 @@ import type {
   FailedAction,
   LiveDiagnosis,
   LiveTarget,
+  LogSourceInfo,
   Placement,
   Verification,
 } from '../doctor/live/types.js';
@@ -94,13 +95,13 @@ function renderAction(action: FailedAction, style: Style): string[] {
     field('Build', `${b.id} ${b.status ?? ''}${b.failedPhase ? ` in phase ${b.failedPhase}` : ''}`);
     for (const c of b.phaseContexts)
       field('Context', [c.statusCode, c.message].filter(Boolean).join(': '));
-    const log = b.log;
-    const from =
-      log.kind === 'cloudwatch' ? 'CloudWatch Logs' : log.kind === 's3' ? 'S3' : 'no log';
-    const read = [plural(log.lines, 'line'), plural(log.bytes, 'byte')];
-    if (log.pages > 0) read.push(plural(log.pages, 'page'));
-    if (log.truncated) read.push('truncated');
-    field('Log', `${from} ${log.location} (${read.join(', ')})`);
+    field(
+      'Log',
+      logField(
+        b.log,
+        action.unread.some((u) => u.kind === 'build-log'),
+      ),
+    );
   }
   if (action.stack !== null) {
     const s = action.stack;
@@ -112,6 +113,39 @@ function renderAction(action: FailedAction, style: Style): string[] {
   }
   if (action.errorMessage) field('Error', action.errorMessage);
   else if (action.summary) field('Summary', action.summary);
+  return lines;
+}
+
+/** Where the log came from and how much of it was read. */
+function logField(log: LogSourceInfo, unread: boolean): string {
+  if (log.kind === 'none') return `none (${log.location})`;
+  const from = log.kind === 'cloudwatch' ? 'CloudWatch Logs' : 'S3';
+  if (unread && log.pages === 0 && log.bytes === 0) return `${from} ${log.location} (not read)`;
+  const read = [plural(log.lines, 'line'), plural(log.bytes, 'byte')];
+  if (log.pages > 0) read.push(plural(log.pages, 'page'));
+  if (log.truncated) read.push('truncated');
+  if (unread) read.push('then not read');
+  return `${from} ${log.location} (${read.join(', ')})`;
+}
+
+/** `the build log`, `the stack events`, or both. */
+function unreadWhat(diagnosis: LiveDiagnosis): string {
+  const kinds = new Set(diagnosis.failedActions.flatMap((a) => a.unread.map((u) => u.kind)));
+  const what = [];
+  if (kinds.has('build-log')) what.push('the build log');
+  if (kinds.has('stack-events')) what.push('the stack events');
+  return what.join(' and ');
+}
+
+/** What could not be read, why, and what to do: a denial may be in it. */
+function renderUnread(diagnosis: LiveDiagnosis, style: Style): string[] {
+  const lines: string[] = [];
+  for (const unread of diagnosis.failedActions.flatMap((a) => a.unread)) {
+    lines.push(`  ${'Not read'.padEnd(10)} ${clean(unread.message)}`);
+    unread.suggestions.forEach((step, i) => {
+      lines.push(`  ${(i === 0 ? 'To do' : '').padEnd(10)} ${style.cyan(clean(step))}`);
+    });
+  }
   return lines;
 }
 
@@ -188,6 +222,15 @@ export function renderLiveReport(diagnosis: LiveDiagnosis, style: Style): string
     return `${out.join('\n')}\n`;
   }
 
+  // Nothing found in what was read, but not everything was: no verdict on the failure.
+  if (diagnosis.outcome === 'undetermined') {
+    const verdict = `Doctor could not tell whether the failure is an AWS access denial: it could not read ${unreadWhat(diagnosis)}.`;
+    out.push('', `${style.yellow('?')} ${style.bold(verdict)}`, ...renderUnread(diagnosis, style));
+    for (const action of diagnosis.failedActions) out.push(...renderFailure(action, style));
+    for (const note of diagnosis.notes) out.push(style.dim(`  note: ${clean(note)}`));
+    return `${out.join('\n')}\n`;
+  }
+
   out.push(
     '',
     renderDoctorReport(
@@ -204,6 +247,11 @@ export function renderLiveReport(diagnosis: LiveDiagnosis, style: Style): string
   for (const place of diagnosis.placement) out.push('', ...renderPlacement(place, style));
   for (const check of diagnosis.verification) {
     out.push('', ...renderVerification(check, style));
+  }
+  const unread = renderUnread(diagnosis, style);
+  if (unread.length > 0) {
+    out.push('', `${style.yellow('?')} ${style.bold('Not read, so more denials may be there:')}`);
+    out.push(...unread);
   }
   return `${out.join('\n')}\n`;
 }

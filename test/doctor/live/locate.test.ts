@@ -284,10 +284,19 @@ describe('doctor’s own reads, denied', () => {
     // When doctor diagnoses the pipeline
     const diagnosis = await diagnoseLive(context(), { kind: 'pipeline', name: PIPELINE });
 
-    // Then the note names logs:GetLogEvents, and the phase context still tells the command
-    expect(diagnosis.notes.join('\n')).toMatch(/Could not read the build log .* logs:GetLogEvents/);
-    expect(diagnosis.outcome).toBe('failure');
+    // Then the outcome is undetermined, not "not a denial": the unread log names the permission
+    expect(diagnosis.outcome).toBe('undetermined');
+    expect(diagnosis.failedActions[0]?.unread).toEqual([
+      expect.objectContaining({
+        kind: 'build-log',
+        reason: 'access-denied',
+        permission: 'logs:GetLogEvents',
+        location: `${LOG_GROUP} ${LOG_STREAM}`,
+      }),
+    ]);
+    // And the phase context still tells the command
     expect(diagnosis.failedActions[0]?.failure.command).toContain('aws ecr get-login-password');
+    expectValidJson(liveDoctorJson(diagnosis));
   });
 
   it('reads the default log stream when builds cannot be read', async () => {

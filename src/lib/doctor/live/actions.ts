@@ -70,6 +70,7 @@ export async function readFailedAction(
     build: null,
     stack: null,
     failure: emptyFailure(errorMessage ?? summary),
+    unread: [],
   };
   const own = messageDenials(stage, name, [
     errorMessage,
@@ -87,16 +88,22 @@ export async function readFailedAction(
   const config = { ...detail.input?.configuration, ...detail.input?.resolvedConfiguration };
   if (provider === 'CodeBuild' && action.externalExecutionId !== null) {
     const id = action.externalExecutionId;
-    const build = (await readBuild(reader, id, false)) ?? assumedBuild(id);
-    const log = await readBuildLog(reader, build, options);
+    const read = await readBuild(reader, id, false);
+    const log = await readBuildLog(
+      reader,
+      { build: read ?? assumedBuild(id), assumed: read === undefined },
+      options,
+    );
     action.build = log.details;
     action.failure = { ...log.failure, reason: log.failure.reason ?? action.failure.reason };
+    if (log.unread !== null) action.unread.push(log.unread);
     reading.denials.push(...log.denials);
     reading.bytes += log.details.log.bytes;
     reading.lines += log.lines;
   } else if (provider === 'CloudFormation' && config.StackName !== undefined) {
     const stack = await readStackOperation(reader, config.StackName, false);
-    if (stack !== undefined) {
+    action.unread.push(...stack.unread);
+    if (stack.details !== null) {
       action.stack = stack.details;
       action.failure = { ...stack.failure, reason: stack.failure.reason ?? action.failure.reason };
       reading.denials.push(...stack.denials);
@@ -113,8 +120,9 @@ export async function readBuildTarget(
   buildId: string,
   options: BuildLogOptions,
 ): Promise<ActionReading & { succeeded: boolean }> {
-  const build = (await readBuild(reader, buildId, true)) ?? assumedBuild(buildId);
-  const log = await readBuildLog(reader, build, options);
+  const read = await readBuild(reader, buildId, true);
+  const build = read ?? assumedBuild(buildId);
+  const log = await readBuildLog(reader, { build, assumed: read === undefined }, options);
   const action: FailedAction = {
     stage: null,
     action: null,
@@ -129,6 +137,7 @@ export async function readBuildTarget(
     build: log.details,
     stack: null,
     failure: log.failure,
+    unread: log.unread === null ? [] : [log.unread],
   };
   return {
     action,
@@ -145,7 +154,7 @@ export async function readStackTarget(
   stackName: string,
 ): Promise<ActionReading & { succeeded: boolean }> {
   const stack = await readStackOperation(reader, stackName, true);
-  const details = stack?.details ?? null;
+  const details = stack.details;
   const action: FailedAction = {
     stage: null,
     action: null,
@@ -159,13 +168,15 @@ export async function readStackTarget(
     url: null,
     build: null,
     stack: details,
-    failure: stack?.failure ?? emptyFailure(null),
+    failure: stack.failure,
+    unread: stack.unread,
   };
   return {
     action,
-    denials: stack?.denials ?? [],
-    bytes: stack?.bytes ?? 0,
-    lines: stack?.lines ?? 0,
-    succeeded: details?.firstFailure === null,
+    denials: stack.denials,
+    bytes: stack.bytes,
+    lines: stack.lines,
+    // Unread events are no proof of success: only a read operation without a failure is.
+    succeeded: details !== null && details.firstFailure === null,
   };
 }

@@ -18,8 +18,10 @@ import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { Build } from '@aws-sdk/client-codebuild';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
-import { awsErrorName, isAccessDenied, read, type LiveReader } from './reads.js';
-import type { LogSourceInfo } from './types.js';
+import { actionFor } from '../../aws/errors.js';
+import { parseArn } from '../../policy/arn.js';
+import { awsErrorName, deniedAction, isAccessDenied, read, type LiveReader } from './reads.js';
+import type { LogSourceInfo, UnreadEvidence } from './types.js';
 
 /** Options for reading a build log. */
 export interface BuildLogOptions {
@@ -63,46 +65,69 @@ export function logLocations(build: Build): {
   return { cloudWatch, s3 };
 }
 
+/** A build log being read: where from and how much (`info`), and what stopped it (`unread`). */
+export interface LogRead {
+  info: LogSourceInfo;
+  /** Set when the log, or part of it, could not be read. */
+  unread: UnreadEvidence | null;
+}
+
+/** The build whose log is read, and whether its log location is only CodeBuild's default. */
+export interface LogBuild {
+  build: Build;
+  /** True when `BatchGetBuilds` could not be read and the location is a guess. */
+  assumed: boolean;
+}
+
 /**
  * The build's log as a stream of chunks, from CloudWatch Logs when the build wrote there,
- * else from S3; `info` is filled in as it goes. A log that cannot be read (missing permission,
- * expired stream) ends the stream early with a note; the diagnosis carries on without it.
+ * else from S3; `state.info` is filled in as it goes. A log that cannot be read (missing
+ * permission, expired stream, no location) ends the stream early and sets `state.unread`;
+ * the diagnosis carries on without it.
  */
 export async function* buildLogChunks(
   reader: LiveReader,
-  build: Build,
+  target: LogBuild,
   options: BuildLogOptions,
-  info: LogSourceInfo,
+  state: LogRead,
 ): AsyncGenerator<string | Buffer> {
-  const { cloudWatch, s3 } = logLocations(build);
+  const { info } = state;
+  const { cloudWatch, s3 } = logLocations(target.build);
   if (cloudWatch !== null) {
     info.kind = 'cloudwatch';
     info.location = `${cloudWatch.group} ${cloudWatch.stream}`;
-    const ended = yield* cloudWatchChunks(reader, cloudWatch, options, info);
+    const ended = yield* cloudWatchChunks(reader, target, cloudWatch, options, state);
     if (ended === 'read' || s3 === null || info.pages > 0) return;
-    reader.notes.push('Reading the build log from S3 instead.');
+    reader.notes.push(
+      `${state.unread?.message ?? ''} Reading the build log from S3 instead.`.trim(),
+    );
   }
   if (s3 !== null) {
+    const cloudWatchUnread = state.unread;
     info.kind = 's3';
     info.location = `s3://${s3.bucket}/${s3.key}`;
-    yield* s3Chunks(reader, s3, options, info);
+    const ended = yield* s3Chunks(reader, target, s3, options, state);
+    // Read whole from S3: what CloudWatch Logs refused no longer matters.
+    if (ended === 'read') state.unread = null;
+    // Both refused: CloudWatch Logs is where doctor looks first, so its fix is named.
+    else if (cloudWatchUnread !== null) state.unread = cloudWatchUnread;
     return;
   }
   if (cloudWatch === null) {
     info.kind = 'none';
     info.location = 'the build has no CloudWatch Logs stream and no S3 log';
-    reader.notes.push(
-      `Build ${build.id ?? '?'} has no log to read (its project logs neither to CloudWatch Logs nor to S3, or the build never started).`,
-    );
+    state.unread = noLocation(target);
   }
 }
 
 async function* cloudWatchChunks(
   reader: LiveReader,
+  target: LogBuild,
   where: { group: string; stream: string },
   options: BuildLogOptions,
-  info: LogSourceInfo,
+  state: LogRead,
 ): AsyncGenerator<string, 'read' | 'unreadable'> {
+  const { info } = state;
   let token: string | undefined;
   let lastTimestamp = 0;
   for (;;) {
@@ -119,7 +144,8 @@ async function* cloudWatchChunks(
         ),
       );
     } catch (error) {
-      if (unreadable(reader, error, `${where.group} ${where.stream}`)) return 'unreadable';
+      state.unread = unreadLog(error, target, { cloudWatch: where }, info);
+      if (state.unread !== null) return 'unreadable';
       throw error;
     }
     info.pages += 1;
@@ -135,8 +161,7 @@ async function* cloudWatchChunks(
 
     if (info.bytes >= options.byteBudget) {
       info.truncated = true;
-      yield* cloudWatchTail(reader, where, lastTimestamp, info);
-      return 'read';
+      return yield* cloudWatchTail(reader, target, where, lastTimestamp, state);
     }
   }
 }
@@ -147,20 +172,29 @@ async function* cloudWatchChunks(
  */
 async function* cloudWatchTail(
   reader: LiveReader,
+  target: LogBuild,
   where: { group: string; stream: string },
   after: number,
-  info: LogSourceInfo,
-): AsyncGenerator<string> {
+  state: LogRead,
+): AsyncGenerator<string, 'read' | 'unreadable'> {
+  const { info } = state;
   const readBytes = info.bytes;
-  const page = await read({ service: 'logs', operation: 'GetLogEvents' }, () =>
-    reader.ctx.logs.send(
-      new GetLogEventsCommand({
-        logGroupName: where.group,
-        logStreamName: where.stream,
-        startFromHead: false,
-      }),
-    ),
-  );
+  let page;
+  try {
+    page = await read({ service: 'logs', operation: 'GetLogEvents' }, () =>
+      reader.ctx.logs.send(
+        new GetLogEventsCommand({
+          logGroupName: where.group,
+          logStreamName: where.stream,
+          startFromHead: false,
+        }),
+      ),
+    );
+  } catch (error) {
+    state.unread = unreadLog(error, target, { cloudWatch: where }, info);
+    if (state.unread !== null) return 'unreadable';
+    throw error;
+  }
   info.pages += 1;
   let tail = 0;
   for (const event of page.events ?? []) {
@@ -171,6 +205,7 @@ async function* cloudWatchTail(
   reader.notes.push(
     `The build log is longer than the ${mib(readBytes)} read budget: read its first ${mib(readBytes)}, skipped the middle, then read its last ${tail} events. Denial line numbers after the gap count from the gap.`,
   );
+  return 'read';
 }
 
 function countLine(message: string, info: LogSourceInfo): string {
@@ -180,29 +215,125 @@ function countLine(message: string, info: LogSourceInfo): string {
   return text;
 }
 
-function unreadable(reader: LiveReader, error: unknown, what: string): boolean {
+/** Where a log read failed. */
+type LogPlace =
+  { cloudWatch: { group: string; stream: string } } | { s3: { bucket: string; key: string } };
+
+/**
+ * Why a log read failed, as unread evidence, when it is a reason to carry on without the log
+ * (a missing permission, a deleted or expired log); null for any other failure.
+ */
+function unreadLog(
+  error: unknown,
+  target: LogBuild,
+  place: LogPlace,
+  info: LogSourceInfo,
+): UnreadEvidence | null {
+  const where =
+    'cloudWatch' in place
+      ? `${place.cloudWatch.group} ${place.cloudWatch.stream}`
+      : `s3://${place.s3.bucket}/${place.s3.key}`;
+  const id = target.build.id ?? '?';
+  // A log cut short still hides what it did not show: say how far it got.
+  const partly = info.pages > 0 ? ` past its first ${plural(info.pages, 'page')}` : '';
+  const rerun = `Then run \`aiproxy doctor --build-id ${id}\` again.`;
+
   if (isAccessDenied(error)) {
-    reader.notes.push(
-      `Could not read the build log ${what}: ${error.message.replace(/^Access denied: /, '')} Carrying on without it.`,
-    );
-    return true;
+    const operation = 'cloudWatch' in place ? 'GetLogEvents' : 'GetObject';
+    const permission =
+      deniedAction(error) ?? actionFor('cloudWatch' in place ? 'logs' : 's3', operation);
+    const on =
+      'cloudWatch' in place
+        ? `the log group ${place.cloudWatch.group}${logGroupArn(target.build, place.cloudWatch.group)}`
+        : `s3://${place.s3.bucket}/${place.s3.key}`;
+    return {
+      kind: 'build-log',
+      location: where,
+      reason: 'access-denied',
+      permission,
+      message: `The build log ${where} was not read${partly}: ${error.message.replace(/^Access denied: /, '').replace(/\.$/, '')}.`,
+      suggestions: [
+        `Ask for ${permission} on ${on}, or use a profile that has it (--profile).`,
+        consoleStep(target.build, 'read its log there'),
+        rerun,
+      ],
+    };
   }
+
   const name = awsErrorName(error);
-  if (name === 'ResourceNotFoundException' || name === 'NoSuchKey' || name === 'NoSuchBucket') {
-    reader.notes.push(
-      `The build log ${what} no longer exists (deleted, or expired by the log retention).`,
-    );
-    return true;
+  if (name !== 'ResourceNotFoundException' && name !== 'NoSuchKey' && name !== 'NoSuchBucket') {
+    return null;
   }
-  return false;
+  const message = target.assumed
+    ? `No build log at ${where}, CodeBuild's default place for it; the build itself could not be read to learn where it logs.`
+    : `The build log ${where} no longer exists${partly} (deleted, or expired by the log retention).`;
+  return {
+    kind: 'build-log',
+    location: where,
+    reason: 'not-found',
+    permission: null,
+    message,
+    suggestions: [
+      ...(target.assumed
+        ? ['Ask for codebuild:BatchGetBuilds, so doctor can read where the build logs.']
+        : []),
+      consoleStep(target.build, 'its phases and their reasons are kept there'),
+      `Run the pipeline again (or just the build: \`aws codebuild retry-build --id ${id}\`) and diagnose the new run.`,
+    ],
+  };
+}
+
+/** A build that names no log at all. */
+function noLocation(target: LogBuild): UnreadEvidence {
+  const id = target.build.id ?? '?';
+  const project = target.build.projectName ?? id.split(':')[0] ?? '?';
+  return {
+    kind: 'build-log',
+    location: null,
+    reason: 'no-location',
+    permission: null,
+    message: `Build ${id} has no log to read: its project logs neither to CloudWatch Logs nor to S3, or the build never started.`,
+    suggestions: [
+      consoleStep(target.build, 'its phases say whether it started'),
+      `If project ${project} logs nowhere, turn logging on in its definition (CloudWatch Logs is CodeBuild's default), then run the pipeline again.`,
+    ],
+  };
+}
+
+/** ` (arn:…:log-group:NAME:*)`, when the build's ARN gives the account and region. */
+function logGroupArn(build: Build, group: string): string {
+  const arn = parseArn(build.arn ?? '');
+  if (arn === null || arn.region === '' || arn.account === '') return '';
+  return ` (arn:${arn.partition}:logs:${arn.region}:${arn.account}:log-group:${group}:*)`;
+}
+
+/**
+ * Where a person looks at the build instead: the CodeBuild console, by link when the build's
+ * ARN gives the region and account (the commercial partition's console only).
+ */
+function consoleStep(build: Build, why: string): string {
+  const id = build.id ?? '?';
+  const arn = parseArn(build.arn ?? '');
+  const project = build.projectName ?? id.split(':')[0];
+  if (arn === null || arn.partition !== 'aws' || project === undefined) {
+    return `Open build ${id} in the CodeBuild console: ${why}.`;
+  }
+  const url = `https://${arn.region}.console.aws.amazon.com/codesuite/codebuild/${arn.account}/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(id)}/?region=${arn.region}`;
+  return `Open the build in the CodeBuild console (${why}): ${url}`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 async function* s3Chunks(
   reader: LiveReader,
+  target: LogBuild,
   where: { bucket: string; key: string },
   options: BuildLogOptions,
-  info: LogSourceInfo,
-): AsyncGenerator<Buffer> {
+  state: LogRead,
+): AsyncGenerator<Buffer, 'read' | 'unreadable'> {
+  const { info } = state;
   let body: AsyncIterable<Uint8Array> | undefined;
   try {
     const output = await read({ service: 's3', operation: 'GetObject' }, () =>
@@ -210,10 +341,11 @@ async function* s3Chunks(
     );
     body = output.Body as AsyncIterable<Uint8Array> | undefined;
   } catch (error) {
-    if (unreadable(reader, error, `s3://${where.bucket}/${where.key}`)) return;
+    state.unread = unreadLog(error, target, { s3: where }, info);
+    if (state.unread !== null) return 'unreadable';
     throw error;
   }
-  if (body === undefined) return;
+  if (body === undefined) return 'read';
 
   const stream = await decompressed(body);
   try {
@@ -227,7 +359,7 @@ async function* s3Chunks(
         reader.notes.push(
           `The build log is longer than the ${mib(options.byteBudget)} read budget: only its first ${mib(options.byteBudget)} was read.`,
         );
-        return;
+        return 'read';
       }
       info.bytes += bytes.length;
       yield bytes;
@@ -235,6 +367,7 @@ async function* s3Chunks(
   } finally {
     stream.destroy();
   }
+  return 'read';
 }
 
 /** The body, gunzipped when it starts with the gzip magic bytes (CodeBuild's S3 logs do). */

@@ -8,10 +8,10 @@ import { BatchGetBuildsCommand, type Build } from '@aws-sdk/client-codebuild';
 import { InputError } from '../../errors.js';
 import { scanDenials } from '../parse/index.js';
 import type { ParsedDenial } from '../types.js';
-import { buildLogChunks, type BuildLogOptions } from './build-log.js';
+import { buildLogChunks, type BuildLogOptions, type LogBuild, type LogRead } from './build-log.js';
 import { buildFailureSummary, LogTap, tapped } from './log-tap.js';
 import { readIfPermitted, type LiveReader } from './reads.js';
-import type { BuildDetails, FailureSummary, LogSourceInfo, PhaseContext } from './types.js';
+import type { BuildDetails, FailureSummary, PhaseContext, UnreadEvidence } from './types.js';
 
 /** What a build gave the diagnosis. */
 export interface BuildReading {
@@ -19,6 +19,8 @@ export interface BuildReading {
   denials: ParsedDenial[];
   failure: FailureSummary;
   lines: number;
+  /** Set when the log, or part of it, could not be read. */
+  unread: UnreadEvidence | null;
 }
 
 // Phase states other than success: CodeBuild's StatusType.
@@ -78,27 +80,30 @@ function failedPhase(build: Build): { phase: string | null; contexts: PhaseConte
   };
 }
 
-/** Reads the build's log through the parser and the failure tap. */
+/**
+ * Reads the build's log through the parser and the failure tap. `target.assumed`: the build
+ * could not be read, and its log is looked for where CodeBuild puts it by default.
+ */
 export async function readBuildLog(
   reader: LiveReader,
-  build: Build,
+  target: LogBuild,
   options: BuildLogOptions,
 ): Promise<BuildReading> {
-  const log: LogSourceInfo = {
-    kind: 'none',
-    location: '',
-    bytes: 0,
-    lines: 0,
-    pages: 0,
-    truncated: false,
+  const { build } = target;
+  const state: LogRead = {
+    info: { kind: 'none', location: '', bytes: 0, lines: 0, pages: 0, truncated: false },
+    unread: null,
   };
+  const log = state.info;
   const tap = new LogTap();
   const file = `codebuild:${build.id ?? '?'}`;
-  const scan = await scanDenials(tapped(buildLogChunks(reader, build, options, log), tap), {
+  const scan = await scanDenials(tapped(buildLogChunks(reader, target, options, state), tap), {
     file,
   });
   log.lines = scan.lines;
-  for (const note of scan.notes) reader.notes.push(`${file}: ${note}`);
+  // "The log is empty" of a log never read would mislead: `unread` says what happened.
+  const neverRead = state.unread !== null && log.bytes === 0;
+  if (!neverRead) for (const note of scan.notes) reader.notes.push(`${file}: ${note}`);
 
   const { phase, contexts } = failedPhase(build);
   const context = contexts
@@ -117,5 +122,6 @@ export async function readBuildLog(
     denials: scan.denials,
     failure: buildFailureSummary(phase, context ?? null, tap.summary()),
     lines: scan.lines,
+    unread: state.unread,
   };
 }

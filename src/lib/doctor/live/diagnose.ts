@@ -19,7 +19,8 @@ import { DEFAULT_LOG_BYTE_BUDGET } from './build-log.js';
 import { locatePipelineFailure } from './locate.js';
 import type { LiveReader } from './reads.js';
 import { resolveRoles } from './roles.js';
-import type { LiveDiagnosis, LiveTarget, TargetRequest } from './types.js';
+import { outcomeOf } from './outcome.js';
+import type { LiveDiagnosis, LiveOutcome, LiveTarget, TargetRequest } from './types.js';
 
 /** Options for {@link diagnoseLive}. */
 export interface LiveDiagnoseOptions {
@@ -33,6 +34,7 @@ export interface LiveDiagnoseOptions {
 
 /** The `--json` document of a live diagnosis; `schemas/doctor.schema.json` describes it. */
 export interface LiveDoctorJson {
+  outcome: LiveOutcome;
   source: LiveDiagnosis['source'];
   target: LiveDiagnosis['target'];
   failedActions: LiveDiagnosis['failedActions'];
@@ -167,13 +169,14 @@ export async function diagnoseLive(
     notes: reader.notes,
     snippets: new Map(report.patches.map((p) => [p.roleArn, patchToCloudFormationYaml(p)])),
     requests: { beforeRoles, total: ctx.requestCount() },
-    outcome: report.denials.length > 0 ? 'denials' : failedActions.length > 0 ? 'failure' : 'none',
+    outcome: outcomeOf(report.denials.length, failedActions),
   };
 }
 
 /** Exactly the object `doctor --json` prints for a live diagnosis. */
 export function liveDoctorJson(diagnosis: LiveDiagnosis): LiveDoctorJson {
   return {
+    outcome: diagnosis.outcome,
     source: diagnosis.source,
     target: diagnosis.target,
     failedActions: diagnosis.failedActions,

@@ -21,6 +21,14 @@ export function isAccessDenied(error: unknown): error is AiproxyError {
   return error instanceof AiproxyError && error.code === 'AWS_ACCESS_DENIED';
 }
 
+/**
+ * The IAM action a mapped AccessDenied names (`the caller lacks kms:Decrypt on …`): it may be
+ * another than the call's own (a KMS key behind an S3 object).
+ */
+export function deniedAction(error: AiproxyError): string | null {
+  return /the caller lacks ([\w-]+:[\w*]+)/.exec(error.message)?.[1] ?? null;
+}
+
 /** The SDK error name behind a mapped error, e.g. `NoSuchEntityException`. */
 export function awsErrorName(error: unknown): string | undefined {
   const cause = error instanceof AiproxyError ? error.cause : error;

@@ -13,8 +13,8 @@ import { toActivity } from '../../stacks/events.js';
 import type { StackActivity } from '../../stacks/types.js';
 import { parseDenialText } from '../parse/index.js';
 import type { ParsedDenial } from '../types.js';
-import { awsErrorName, read, type LiveReader } from './reads.js';
-import type { FailureSummary, StackDetails, StackEventSummary } from './types.js';
+import { awsErrorName, deniedAction, isAccessDenied, read, type LiveReader } from './reads.js';
+import type { FailureSummary, StackDetails, StackEventSummary, UnreadEvidence } from './types.js';
 
 const STACK_TYPE = 'AWS::CloudFormation::Stack';
 
@@ -35,12 +35,15 @@ const MAX_NESTING = 3;
 
 /** What a stack's last failed operation gave the diagnosis. */
 export interface StackReading {
-  details: StackDetails;
+  /** Null when the stack's events could not be read at all. */
+  details: StackDetails | null;
   denials: ParsedDenial[];
   failure: FailureSummary;
   /** Lines of text parsed (one per event reason). */
   lines: number;
   bytes: number;
+  /** Events that could not be read: the stack's own, or a nested stack's. */
+  unread: UnreadEvidence[];
 }
 
 function isOwnEvent(event: StackEvent): boolean {
@@ -115,7 +118,41 @@ function summaryOf(activity: StackActivity): StackEventSummary {
 }
 
 /**
- * Reads the stack's last failed operation, nested stacks included.
+ * Why a stack's events could not be read, as unread evidence, when it is a reason to carry on
+ * without them (a missing permission, a stack deleted since); null for any other failure.
+ */
+function unreadEvents(error: unknown, stack: string): UnreadEvidence | null {
+  if (isAccessDenied(error)) {
+    const permission = deniedAction(error) ?? 'cloudformation:DescribeStackEvents';
+    return {
+      kind: 'stack-events',
+      location: stack,
+      reason: 'access-denied',
+      permission,
+      message: `The events of stack ${stack} were not read: ${error.message.replace(/^Access denied: /, '').replace(/\.$/, '')}.`,
+      suggestions: [
+        `Ask for ${permission} on stack ${stack}, or use a profile that has it (--profile).`,
+        `Open stack ${stack} in the CloudFormation console: its Events tab shows each failure's reason.`,
+        `Then run \`aiproxy doctor --stack ${stack}\` again.`,
+      ],
+    };
+  }
+  if (awsErrorName(error) !== 'ValidationError') return null;
+  return {
+    kind: 'stack-events',
+    location: stack,
+    reason: 'not-found',
+    permission: null,
+    message: `Stack ${stack} no longer exists, so its events were not read.`,
+    suggestions: [
+      'A deleted stack’s events stay readable by its id for 90 days: find the id with `aws cloudformation list-stacks --stack-status-filter DELETE_COMPLETE`, then run `aiproxy doctor --stack <stack id>`.',
+    ],
+  };
+}
+
+/**
+ * Reads the stack's last failed operation, nested stacks included. Events the caller may not
+ * read, or of a stack deleted since, come back as `unread`; the rest is still read.
  *
  * @throws InputError `STACK_NOT_FOUND` when `required` and the stack does not exist.
  */
@@ -123,13 +160,12 @@ export async function readStackOperation(
   reader: LiveReader,
   stackName: string,
   required: boolean,
-): Promise<StackReading | undefined> {
+): Promise<StackReading> {
   let root;
   try {
     root = await lastOperation(reader, stackName, null);
   } catch (error) {
-    if (awsErrorName(error) !== 'ValidationError') throw error;
-    if (required) {
+    if (required && awsErrorName(error) === 'ValidationError') {
       throw new InputError('STACK_NOT_FOUND', `No stack named ${stackName} exists.`, {
         suggestions: [
           'Check the name with `aws cloudformation list-stacks`, or pass --region or --profile.',
@@ -138,17 +174,29 @@ export async function readStackOperation(
         cause: error,
       });
     }
-    reader.notes.push(`Stack ${stackName} no longer exists, so its events cannot be read.`);
-    return undefined;
+    const unread = unreadEvents(error, stackName);
+    if (unread === null) throw error;
+    const failure = { phase: null, command: null, exitStatus: null, reason: null, lines: [] };
+    return { details: null, denials: [], failure, lines: 0, bytes: 0, unread: [unread] };
   }
 
   const activities = root.events.map((e) => toActivity(e, false));
   const nestedNames: string[] = [];
+  const unread: UnreadEvidence[] = [];
   const start = root.events[0]?.Timestamp ?? null;
   const queue = nestedStackIds(root.events, 1);
   while (queue.length > 0 && nestedNames.length < MAX_NESTED_STACKS) {
     const next = queue.shift() as { id: string; depth: number };
-    const nested = await lastOperation(reader, next.id, start);
+    let nested;
+    try {
+      nested = await lastOperation(reader, next.id, start);
+    } catch (error) {
+      const missed = unreadEvents(error, next.id);
+      if (missed === null) throw error;
+      unread.push(missed);
+      nestedNames.push(next.id);
+      continue;
+    }
     nestedNames.push(nested.events[0]?.StackName ?? next.id);
     activities.push(...nested.events.map((e) => toActivity(e, true)));
     if (next.depth < MAX_NESTING) queue.push(...nestedStackIds(nested.events, next.depth + 1));
@@ -189,6 +237,7 @@ export async function readStackOperation(
     },
     lines,
     bytes,
+    unread,
   };
 }
 

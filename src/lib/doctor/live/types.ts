@@ -122,6 +122,31 @@ export interface FailureSummary {
   lines: string[];
 }
 
+/**
+ * Evidence of a failed action that doctor could not read: its build log or its stack events.
+ * A denial may hide there, so a diagnosis without one is undetermined, never "not a denial".
+ */
+export interface UnreadEvidence {
+  /** `build-log`: a CodeBuild build's log; `stack-events`: a stack's (or nested stack's) events. */
+  kind: 'build-log' | 'stack-events';
+  /**
+   * Where it was looked for: `group stream` (CloudWatch Logs), `s3://bucket/key`, a stack name
+   * or id; null when the build names no log.
+   */
+  location: string | null;
+  /**
+   * `access-denied`: the caller lacks `permission`; `not-found`: deleted, or expired by the
+   * log retention; `no-location`: the build names no log (it logs nowhere, or never started).
+   */
+  reason: 'access-denied' | 'not-found' | 'no-location';
+  /** The IAM action the caller lacks (`logs:GetLogEvents`), when denied. */
+  permission: string | null;
+  /** What could not be read and why, in a sentence. */
+  message: string;
+  /** What to do about it, most direct first. */
+  suggestions: string[];
+}
+
 /** One failed pipeline action (or the build or stack asked for directly). */
 export interface FailedAction {
   /** Null when a build or stack was named directly. */
@@ -139,6 +164,8 @@ export interface FailedAction {
   build: BuildDetails | null;
   stack: StackDetails | null;
   failure: FailureSummary;
+  /** Its evidence that could not be read; empty when everything was. */
+  unread: UnreadEvidence[];
 }
 
 /** Where a role's fix belongs. */
@@ -241,6 +268,12 @@ export interface LiveDiagnosis {
   /** CloudFormation YAML for each patch, keyed by role ARN. */
   snippets: Map<string, string>;
   requests: RequestCounts;
-  /** `denials` (exit 1), `failure` (not a denial: exit 5) or `none` (exit 0). */
-  outcome: 'denials' | 'failure' | 'none';
+  outcome: LiveOutcome;
 }
+
+/**
+ * What the diagnosis concluded: `denials` (exit 1); `failure`, everything was read and none of
+ * it is a denial (exit 5); `undetermined`, no denial in what was read but some failed action's
+ * log or events were not (exit 3: an AWS read problem); `none`, nothing failed (exit 0).
+ */
+export type LiveOutcome = 'denials' | 'failure' | 'undetermined' | 'none';
