@@ -8,6 +8,7 @@ import { resolveProject } from '../lib/deploy/project.js';
 import { planPipelineTemplate, type PipelineTemplatePlan } from '../lib/deploy/template.js';
 import { watchPipeline } from '../lib/deploy/watch.js';
 import { diagnoseLive } from '../lib/doctor/live/diagnose.js';
+import { liveExitCode } from '../lib/doctor/live/outcome.js';
 import type { LiveDiagnosis } from '../lib/doctor/live/types.js';
 import { ExitCode, type ExitCodeValue } from '../lib/errors.js';
 import { resolveBranch } from '../lib/git.js';
@@ -144,7 +145,7 @@ ${EXIT_CODES_HELP}`;
         out.deployJson({ branch, branchSource, preflight, result, refused: plan.refused, watch }),
       );
     }
-    return diagnosis === null ? out.watchExitCode(watched) : out.doctorExitCode(diagnosis.outcome);
+    return diagnosis === null ? out.watchExitCode(watched) : liveExitCode(diagnosis.outcome);
   }
 
   /** The change-set flow with its prompt, change-set display and live progress. */

@@ -11,6 +11,7 @@ import {
   type PipelineExecutionSummary,
   type StageState,
 } from '@aws-sdk/client-codepipeline';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import Deploy from '../../src/commands/deploy.js';
@@ -200,6 +201,30 @@ describe('deploy --watch: failure', () => {
     expect(result.stdout).toContain('✗ Run exec-2 ended Failed.');
     expect(result.stdout).toContain(`Pipeline ${PIPELINE}: execution exec-2`);
     expect(result.stdout).toContain('ecr:GetAuthorizationToken');
+  });
+
+  it('returns exit 3, not 5, when the doctor could not read the failed build’s log', async () => {
+    // Given the failed build's log may not be read by this developer
+    const doctor = aws.asDoctorMocks();
+    aws.codepipeline
+      .on(ListPipelineExecutionsCommand)
+      .resolves({ pipelineExecutionSummaries: [summary('exec-2', 'Failed', new Date())] });
+    givenRun('exec-2', 'Failed', 'Build terminated with state: FAILED. Phase: PRE_BUILD');
+    givenActions(doctor, [codeBuildAction()]);
+    givenBuilds(doctor, [failedBuild()]);
+    doctor.logs
+      .on(GetLogEventsCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: logs:GetLogEvents',
+        ),
+      );
+
+    const result = await run('iam-refactor');
+
+    // Then the verdict is "could not tell" (an AWS read problem), never "not a denial"
+    expect(result.exitCode).toBe(3);
   });
 
   it('--json carries the diagnosis in the one document', async () => {

@@ -230,12 +230,6 @@ export function watchExitCode(result: WatchResult): ExitCodeValue {
   return ExitCode.OtherFailure;
 }
 
-/** The live doctor's exit code, as `aiproxy doctor` would return it. */
-export function doctorExitCode(outcome: LiveDiagnosis['outcome']): ExitCodeValue {
-  if (outcome === 'denials') return ExitCode.DenialsFound;
-  return outcome === 'failure' ? ExitCode.OtherFailure : ExitCode.Ok;
-}
-
 /** The `deploy --dry-run --json` document: the template and what it would make. */
 export function dryRunJson(branch: string, plan: PipelineTemplatePlan): Record<string, unknown> {
   return {
