@@ -1,8 +1,9 @@
 /**
  * Property tests: the same denial survives every disguise real logs put on it (CRLF, colour
  * codes raw and as `#033[…m`, JSON escaping once and twice, hard wraps at any column, console
- * line numbers, repeats, surrounding noise), read from a text or streamed in random chunks;
- * and two denials on consecutive lines stay two, each on its own line with its own operation.
+ * line numbers, both at once in either order, repeats, surrounding noise), read from a text or
+ * streamed in random chunks; and two denials on consecutive lines stay two, each on its own
+ * line with its own operation.
  * The expectations come from the corpus or from the generator, never from the parser.
  */
 import fc from 'fast-check';
@@ -13,20 +14,25 @@ import { TRIGGERS } from '../../../src/lib/doctor/parse/triggers.js';
 import type { ParsedDenial } from '../../../src/lib/doctor/types.js';
 import { CORPUS, caseText, comparable, type ExpectedDenial } from './corpus.js';
 import {
+  LINE_NUMBER_STYLES,
   crlf,
   hardWrap,
+  hardWrapThenNumber,
   inAppJson,
   inShipperRecords,
   noiseArb,
   repeated,
   syntheticDenialArb,
+  tailLooksNumbered,
   withColours,
   withLineNumbers,
+  type LineNumberStyle,
   type SyntheticDenial,
 } from './disguises.js';
 import { cut, streamOf } from './streams.js';
 
 const RUNS = 60;
+const AGENT_PREFIX = '[Container] 2024/05/01 10:00:00.123456 ';
 const POSITIVE = CORPUS.filter((corpusCase) => corpusCase.denials.length > 0);
 
 function fromText(text: string): ExpectedDenial[] {
@@ -52,6 +58,9 @@ async function expectBoth(
 
 const corpusCaseArb = fc.constantFrom(...POSITIVE);
 const chunkSizesArb = fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 5 });
+const numberStyleArb = fc.constantFrom(...LINE_NUMBER_STYLES);
+// Copies start numbering anywhere; awk's `N ` grows a column as its numbers gain a digit.
+const firstNumberArb = fc.oneof(fc.integer({ min: 1, max: 99_999 }), fc.constantFrom(1, 95, 9995));
 
 describe('a corpus denial survives every disguise', () => {
   it('CRLF line endings', async () => {
@@ -87,10 +96,11 @@ describe('a corpus denial survives every disguise', () => {
     await fc.assert(
       fc.asyncProperty(
         corpusCaseArb,
-        fc.constantFrom('cat', 'pipe', 'colon' as const),
+        numberStyleArb,
+        firstNumberArb,
         chunkSizesArb,
-        async (corpusCase, style, sizes) => {
-          const text = withLineNumbers(caseText(corpusCase.file), style);
+        async (corpusCase, style, first, sizes) => {
+          const text = withLineNumbers(caseText(corpusCase.file), style, first);
           await expectBoth(text, corpusCase.denials, sizes);
         },
       ),
@@ -218,6 +228,70 @@ describe('a synthetic denial survives every disguise', () => {
     );
   });
 
+  it('hard-wrapped at any column and then line-numbered, with CRLF or the agent prefix', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        syntheticDenialArb,
+        fc.integer({ min: 20, max: 240 }),
+        fc.record({ style: numberStyleArb, first: firstNumberArb }),
+        fc.record({ windows: fc.boolean(), agent: fc.boolean() }),
+        noiseArb,
+        chunkSizesArb,
+        async (denial, width, { style, first }, { windows, agent }, noise, sizes) => {
+          // Given a console copy that cut every line at `width` columns and then numbered each
+          // row (`fold | nl -ba`), so that every tail of a cut line carries a number too
+          const line = agent ? AGENT_PREFIX + denial.line : denial.line;
+          const exact = line.length % width === 0 ? [''] : [];
+          const rows = hardWrapThenNumber(
+            [...noise, line, ...exact, ...noise].join('\n'),
+            width,
+            style,
+            first,
+          );
+          const text = windows ? crlf(rows) : rows;
+
+          // Then the numbers are stripped before the rows are glued: the same denial comes out
+          expect(fromText(text)).toEqual([denial.expected]);
+          if (TRIGGERS.some((trigger) => text.includes(trigger))) {
+            expect(await fromStream(text, sizes)).toEqual([denial.expected]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('line-numbered and then hard-wrapped at any column', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        syntheticDenialArb,
+        fc.integer({ min: 20, max: 240 }),
+        fc.record({ style: numberStyleArb, first: firstNumberArb }),
+        noiseArb,
+        chunkSizesArb,
+        async (denial, width, { style, first }, noise, sizes) => {
+          // Given a numbered copy (`cat -n`) shown on a terminal `width` columns wide: a cut
+          // line's tails carry no number. A blank line keeps a last row that fills the width
+          // exactly from reading as cut, as above; a tail that starts with the next number
+          // reads as a numbered row to any reader, and is left out.
+          const denialRow = withLineNumbers(denial.line, style, first + noise.length);
+          const exact = denialRow.length % width === 0 ? [''] : [];
+          const lines = [...noise, denial.line, ...exact, ...noise].join('\n');
+          const numbered = withLineNumbers(lines, style, first);
+          fc.pre(!tailLooksNumbered(numbered, width, first));
+          const text = hardWrap(numbered, width);
+
+          // Then the same denial comes out
+          expect(fromText(text)).toEqual([denial.expected]);
+          if (TRIGGERS.some((trigger) => text.includes(trigger))) {
+            expect(await fromStream(text, sizes)).toEqual([denial.expected]);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('with CRLF, colour codes and line numbers at once', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -259,7 +333,40 @@ const cutAt =
     return { text: hardWrap(rows.join('\n'), width), starts };
   };
 
-const AGENT_PREFIX = '[Container] 2024/05/01 10:00:00.123456 ';
+/** How a console copy numbered a log: before or after a terminal cut its lines. */
+interface Numbering {
+  style: LineNumberStyle;
+  first: number;
+  order: 'cut-then-number' | 'number-then-cut';
+}
+
+/**
+ * A terminal `width` columns wide and a console that numbers lines, in either order, with CRLF
+ * endings if asked. Numbers count rows when the console numbered what the terminal showed, so
+ * the lines start on the same rows as unnumbered. A tail that starts with the next line's
+ * number reads as a numbered row to any reader: such a case is left out.
+ */
+const cutAndNumbered =
+  (width: number, pad: boolean, numbering: Numbering, windows: boolean): LogDisguise =>
+  (lines) => {
+    const { style, first, order } = numbering;
+    let rows: { text: string; starts: number[] };
+    if (order === 'cut-then-number') {
+      const cut = cutAt(width, pad)(lines);
+      rows = { ...cut, text: withLineNumbers(cut.text, style, first) };
+    } else {
+      const numbered = withLineNumbers(lines.join('\n'), style, first);
+      fc.pre(!tailLooksNumbered(numbered, width, first));
+      rows = cutAt(width, pad)(numbered.split('\n'));
+    }
+    return { text: windows ? crlf(rows.text) : rows.text, starts: rows.starts };
+  };
+
+const numberingArb: fc.Arbitrary<Numbering> = fc.record({
+  style: numberStyleArb,
+  first: firstNumberArb,
+  order: fc.constantFrom('cut-then-number' as const, 'number-then-cut' as const),
+});
 
 const logDisguiseArb: fc.Arbitrary<LogDisguise> = fc.oneof(
   fc.constant(lineByLine((text) => text)),
@@ -271,14 +378,21 @@ const logDisguiseArb: fc.Arbitrary<LogDisguise> = fc.oneof(
     .constantFrom(1 as const, 2 as const)
     .map((layers) => lineByLine((t) => inShipperRecords(t, layers))),
   fc
-    .constantFrom('cat', 'pipe', 'colon' as const)
-    .map((style) => lineByLine((t) => withLineNumbers(t, style))),
+    .tuple(numberStyleArb, firstNumberArb)
+    .map(([style, first]) => lineByLine((t) => withLineNumbers(t, style, first))),
   // Terminals from 80 columns: narrower rows can cut the Go SDK's wrapper beyond repair, which
   // loses its operation even for a denial alone (not what this property is about).
   fc.integer({ min: 80, max: 240 }).map((width) => cutAt(width, false)),
   // A terminal of a common width whose rows the first line fills exactly: only what the next
   // row says tells a cut from a line of its own.
   fc.constantFrom(80, 120, 160, 200).map((width) => cutAt(width, true)),
+  // Both at once: a terminal's rows numbered by the console that copied them, or a numbered
+  // copy shown on a terminal, with CRLF or not. (Not behind the agent's prefix: it can push a
+  // sentence with no wrapper before it onto the next row, where the parser places the denial,
+  // numbered or not.)
+  fc
+    .tuple(fc.integer({ min: 80, max: 240 }), fc.boolean(), numberingArb, fc.boolean())
+    .map(([width, pad, numbering, windows]) => cutAndNumbered(width, pad, numbering, windows)),
 );
 
 describe('two synthetic denials on consecutive lines', () => {

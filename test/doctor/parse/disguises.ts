@@ -31,16 +31,25 @@ export function withColours(text: string, positions: number[], literal: boolean)
   return out + text.slice(from);
 }
 
-export type LineNumberStyle = 'cat' | 'pipe' | 'colon';
+/**
+ * How a console copy numbers its lines: `cat` is `cat -n` (and `nl -ba`, which prints the
+ * same), `pipe` is `N | `, `colon` is `N: `, `space` is awk's `N ` (left-aligned, so its width
+ * grows with the number).
+ */
+export type LineNumberStyle = 'cat' | 'pipe' | 'colon' | 'space';
 
-/** Prefixes every line with its number, as a console copy or `cat -n` does. */
-export function withLineNumbers(text: string, style: LineNumberStyle): string {
+/** Every {@link LineNumberStyle}. */
+export const LINE_NUMBER_STYLES: readonly LineNumberStyle[] = ['cat', 'pipe', 'colon', 'space'];
+
+/** Prefixes every line with its number, as a console copy or `cat -n` does, from `first` on. */
+export function withLineNumbers(text: string, style: LineNumberStyle, first = 1): string {
   return text
     .split('\n')
     .map((line, index) => {
-      const n = String(index + 1);
+      const n = String(first + index);
       if (style === 'cat') return `${n.padStart(6)}\t${line}`;
       if (style === 'pipe') return `${n.padStart(4)} | ${line}`;
+      if (style === 'space') return `${n} ${line}`;
       return `${n}: ${line}`;
     })
     .join('\n');
@@ -74,6 +83,35 @@ export function hardWrap(text: string, width: number): string {
       return pieces.length === 0 ? [''] : pieces;
     })
     .join('\n');
+}
+
+/**
+ * A console copy of a terminal that cut every line at `width` columns and then numbered each
+ * row (`fold -w 80 | nl -ba`): the tail of a cut line carries a number of its own.
+ */
+export function hardWrapThenNumber(
+  text: string,
+  width: number,
+  style: LineNumberStyle,
+  first = 1,
+): string {
+  return withLineNumbers(hardWrap(text, width), style, first);
+}
+
+/**
+ * Whether a numbered copy shown on a terminal `width` columns wide (`cat -n | fold`), whose
+ * lines are numbered from `first`, leaves a cut's tail that starts like the number of the line
+ * after its own (`2 because …` after row `1 …`): any reader takes that tail for a numbered row.
+ */
+export function tailLooksNumbered(numbered: string, width: number, first: number): boolean {
+  return numbered.split('\n').some((line, index) => {
+    const next = String(first + index + 1);
+    const looksNumbered = new RegExp(String.raw`^ {0,8}${next}(?:\t| {0,2}[|│]|:(?: |$)| |$)`);
+    return hardWrap(line, width)
+      .split('\n')
+      .slice(1)
+      .some((tail) => looksNumbered.test(tail));
+  });
 }
 
 /** The text printed `times` times (a retry loop, a wrapper echoing it). */

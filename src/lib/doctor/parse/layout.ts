@@ -157,6 +157,7 @@ function rebuildColumns(lines: CleanLine[]): Piece[] {
         width: cell.width,
         unprefixed: at === 0 ? head.text.slice(0, column) + slice : slice,
         prefixed: at === 0 ? head.prefixed : false,
+        rowNumber: cell.rowNumber,
         columnWidth: width,
         columnLength: slice.length,
         cell: cellCount,
@@ -183,6 +184,17 @@ interface Decision {
 
 const certain = (join: Join): Decision => ({ join, doubtful: false });
 
+/**
+ * The width to test `before` against for a cut with `after` as its tail. A copy cut at a fixed
+ * width and then numbered numbers every row, so the cut was made in the text after the number;
+ * a copy numbered and then cut has no number on a cut's tail, and was cut where the row ends.
+ */
+function cutWidth(before: Piece, after: Piece | undefined): number {
+  const number = before.rowNumber;
+  if (number === null || after?.rowNumber?.value !== number.value + 1) return before.width;
+  return before.width - number.columns;
+}
+
 function joinBetween(before: Piece, after: Piece, wrap: WrapWidth): Decision {
   if (after.hardBefore) return certain('\n');
   if (before.text.trim() === '' || after.text.trim() === '') return certain('\n');
@@ -194,7 +206,11 @@ function joinBetween(before: Piece, after: Piece, wrap: WrapWidth): Decision {
   if (inColumn) {
     const width = before.columnWidth ?? 0;
     if (width >= MIN_WRAP_WIDTH && before.columnLength === width) return certain('');
-  } else if (wrap.width >= MIN_WRAP_WIDTH && before.width === wrap.width && !after.prefixed) {
+  } else if (
+    wrap.width >= MIN_WRAP_WIDTH &&
+    cutWidth(before, after) === wrap.width &&
+    !after.prefixed
+  ) {
     // A cut that fell on a space: gluing restores the text exactly.
     if (/^\s/.test(after.unprefixed)) return certain('');
     // A lone fragment, or one that goes on with a denial sentence, is a cut's tail; so is any
@@ -222,11 +238,12 @@ function wrapWidthOf(pieces: Piece[]): WrapWidth {
     const piece = pieces[at] as Piece;
     const next = pieces[at + 1] as Piece;
     if (piece.cell !== undefined || next.hardBefore || next.text.trim() === '') continue;
-    if (piece.width > width) {
-      width = piece.width;
+    const pieceWidth = cutWidth(piece, next);
+    if (pieceWidth > width) {
+      width = pieceWidth;
       lines = 0;
     }
-    if (piece.width === width) lines++;
+    if (pieceWidth === width) lines++;
   }
   return { width, confirmed: lines >= 2 };
 }
@@ -272,7 +289,7 @@ function opensAnotherDenial(
   if ((pieces[at - 1] as Piece).cell !== undefined || row.cell !== undefined) return false;
   // A row a terminal cut runs on over any number of rows, at any column; a row a tool
   // word-wrapped holds its first words and runs on over a few.
-  const cut = row.width >= wrap.width;
+  const cut = cutWidth(row, pieces[at + 1]) >= wrap.width;
   const rows = cut ? pieces.length : WRAPPED_ROWS;
   if (!OPENS_SENTENCE.test(cut ? textFrom(pieces, at, LABELS_REACH, rows) : row.text)) {
     return false;

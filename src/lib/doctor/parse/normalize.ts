@@ -31,9 +31,24 @@ export interface CleanLine {
   unprefixed: string;
   /**
    * Whether a line number or a frame was stripped: such a line starts a line of the original
-   * output (a terminal cut's tail has neither).
+   * output (a terminal cut's tail has neither). A row number (see {@link rowNumber}) counts
+   * only when the row before is not the one numbered before it: a copy cut before it was
+   * numbered numbers every row, the tails of cut lines too.
    */
   prefixed: boolean;
+  /** The console's number on this row, when the rows around confirm it; else null. */
+  rowNumber: RowNumber | null;
+}
+
+/**
+ * The number a console copy printed before a row (`cat -n`, `nl -ba`, `N `, `N | `, `N: `),
+ * believed because the next numbered row, or the one before, carries the next or the previous
+ * number (see {@link stripRowNumbers}).
+ */
+export interface RowNumber {
+  value: number;
+  /** Columns the number and its separator took: the row's text starts after them. */
+  columns: number;
 }
 
 // Colour codes written out as text: syslog's `#033[31m`, and the escaped forms a JSON or
@@ -46,16 +61,22 @@ const HAS_ESCAPE = /\\(?:["'\\/bfnrt]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})/;
 // A JSON log line holding a Python repr holding a JSON body is three layers deep.
 const MAX_ESCAPE_LAYERS = 3;
 
-// Console copies number their lines: `  12\t…` (cat -n), `12 | …`, `12: …`.
+// Console copies number their lines: `  12\t…` (cat -n, nl -ba), `12 | …`, `12: …`.
 const LINE_NUMBER = /^ {0,8}\d{1,7}(?:\t| {0,2}[|│] ?|: )/;
+// The same, and `12 …` (awk, editors), which is as often text: believed only when the rows
+// around agree (see stripRowNumbers). A blank row may have lost its separator.
+const ROW_NUMBER = /^ {0,8}(\d{1,7})(\t| {0,2}[|│] ?|:(?: |$)| |$)/;
+// How many tails of a cut line may come between two numbered rows (`cat -n | fold`).
+const MAX_TAIL_ROWS = 64;
 // Terraform draws `│ ` before each line of an error block; sops writes `| `.
 const FRAME = /^\s{0,16}(?:- )?[│┃|] ?/;
 // Unicode line and paragraph separators would read as breaks; the parser uses U+2028 itself.
 const UNICODE_BREAKS = /[\u2028\u2029\u0085]/g;
 // The CodeBuild agent starts each of its lines with `[Container]` and a timestamp, with or
-// without microseconds: `[Container] 2023/08/11 02:14:38.909041 `.
+// without microseconds: `[Container] 2023/08/11 02:14:38.909041 `; a console copy may put its
+// line number before that.
 const CODEBUILD_AGENT =
-  /^\s{0,4}\[Container\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? /;
+  /^(?: {0,8}\d{1,7}(?:\t| {0,2}[|│] ?|: | ))?\s{0,4}\[Container\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? /;
 
 const UNESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
@@ -87,9 +108,8 @@ export function unescapeLayers(text: string): string {
 }
 
 function stripPrefixes(text: string, first: boolean): string {
-  let current = first ? text.replace(LINE_NUMBER, '') : text;
-  current = current.replace(FRAME, '');
-  return current;
+  const current = first ? text.replace(LINE_NUMBER, '') : text;
+  return current.replace(FRAME, '');
 }
 
 // C0/C1 controls and bidi overrides: when none is present, stripControl has nothing to do.
@@ -183,6 +203,129 @@ export function cleanLine(raw: string, line: number, writer?: LogWriter): CleanL
       width,
       unprefixed: part,
       prefixed: stripped !== part,
+      rowNumber: null,
+    };
+  });
+}
+
+/** A row's console number, how it was separated from the text, and the columns both took. */
+interface NumberedRow {
+  value: number;
+  separator: 'tab' | 'pipe' | 'colon' | 'space' | 'none';
+  columns: number;
+  /** Where the digits start and end: a console aligns its numbers on one or the other. */
+  indent: number;
+  digitsEnd: number;
+}
+
+function styleOf(separator: string): NumberedRow['separator'] {
+  if (separator === '') return 'none';
+  if (separator === '\t') return 'tab';
+  if (separator.startsWith(':')) return 'colon';
+  return /[|│]/.test(separator) ? 'pipe' : 'space';
+}
+
+/**
+ * The ways a row's start reads as a console number: none, one, or two when awk's `N ` comes
+ * before text that starts with a pipe (`12 |a|b`), which also reads as `N | `.
+ */
+function readingsOf(line: CleanLine): NumberedRow[] {
+  // Text after an escaped newline or a CR is inside a row, never at its start.
+  if (line.hardBefore) return [];
+  const match = ROW_NUMBER.exec(line.unprefixed);
+  if (match === null) return [];
+  const digits = match[1] ?? '';
+  const separator = match[2] ?? '';
+  const digitsEnd = match[0].length - separator.length;
+  const reading: NumberedRow = {
+    value: Number(digits),
+    separator: styleOf(separator),
+    columns: match[0].length,
+    indent: digitsEnd - digits.length,
+    digitsEnd,
+  };
+  if (reading.separator !== 'pipe' || !separator.startsWith(' ')) return [reading];
+  return [reading, { ...reading, separator: 'space', columns: digitsEnd + 1 }];
+}
+
+/**
+ * Whether two rows are numbered in one style (a blank row may have lost its separator), aligned
+ * the same way. A cut's tail that happens to start with the next number (`2 because …` after
+ * `   1 | …`) is seldom aligned with the number of the row it was cut from.
+ */
+function sameStyle(one: NumberedRow, other: NumberedRow): boolean {
+  if (one.indent !== other.indent && one.digitsEnd !== other.digitsEnd) return false;
+  // Two bare numbers are just numbers (`seq`): one of them must show the style.
+  if (one.separator === 'none' || other.separator === 'none') {
+    return one.separator !== other.separator;
+  }
+  return one.separator === other.separator;
+}
+
+/** The readings of two rows that number them one after the other, if any do. */
+function numberedInTurn(
+  before: NumberedRow[],
+  after: NumberedRow[],
+): [NumberedRow, NumberedRow] | undefined {
+  for (const one of before) {
+    const next = after.find((other) => other.value === one.value + 1 && sameStyle(one, other));
+    if (next !== undefined) return [one, next];
+  }
+  return undefined;
+}
+
+/**
+ * Strips the console's number from each row of a numbered copy. One number alone may be text
+ * (`12: …`, `5 passing`); rows numbered one after another are a copy's numbering, and their
+ * numbers are never text. The next number may be a few rows down, when a terminal cut the
+ * numbered copy (`cat -n | fold`): the rows between are the tails of a cut line, with no number.
+ * When the copy was cut before it was numbered (`fold | nl -ba`), every row carries a number,
+ * the tails too: such a row keeps only the text after its number, so that the rows can be glued
+ * back together, and layout.ts measures it from there, where the cut was made.
+ */
+export function stripRowNumbers(lines: CleanLine[]): CleanLine[] {
+  const readings = lines.map(readingsOf);
+  // The lines that start a row: the parts an escaped newline split off are inside one.
+  const rows = lines.flatMap((line, at) => (line.hardBefore ? [] : [at]));
+  const numbers = new Map<number, NumberedRow>();
+  // Rows right after the row numbered one less: each may be the tail of a cut in that row.
+  const inTurn = new Set<number>();
+  rows.forEach((at, index) => {
+    const known = numbers.get(at);
+    const own = known === undefined ? (readings[at] ?? []) : [known];
+    const width = (lines[at] as CleanLine).width;
+    const last = Math.min(rows.length - 1, index + 1 + MAX_TAIL_ROWS);
+    let lastTail = false;
+    for (let next = index + 1; own.length > 0 && next <= last; next++) {
+      const row = rows[next] as number;
+      const pair = numberedInTurn(own, readings[row] ?? []);
+      if (pair !== undefined) {
+        numbers.set(at, pair[0]);
+        numbers.set(row, pair[1]);
+        if (next === index + 1) inTurn.add(row);
+        break;
+      }
+      // Rows between two numbers must be the tails of a line a terminal cut: as wide as its
+      // first row, but the last, which is no wider. Text that merely starts with numbers
+      // seldom lies out like that.
+      const rowWidth = (lines[row] as CleanLine).width;
+      if (lastTail || rowWidth > width) break;
+      lastTail = rowWidth < width;
+    }
+  });
+
+  return lines.map((line, at) => {
+    const number = numbers.get(at);
+    if (number === undefined) return line;
+    const unprefixed = line.unprefixed.slice(number.columns);
+    const text = unprefixed.replace(FRAME, '');
+    return {
+      ...line,
+      text,
+      unprefixed,
+      // Only a row right after the one numbered before it can be a cut's tail.
+      prefixed: text !== unprefixed || !inTurn.has(at),
+      rowNumber: { value: number.value, columns: number.columns },
     };
   });
 }

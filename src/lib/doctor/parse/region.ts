@@ -10,7 +10,7 @@ import type { DenyKind, LogWriter, PolicyType } from '../types.js';
 import { findEnvelopes, type Envelope } from './envelopes.js';
 import { layoutLines, pieceAt, type LogicalText } from './layout.js';
 import { findStatements, type Statement } from './messages.js';
-import { cleanLine, type CleanLine } from './normalize.js';
+import { cleanLine, stripRowNumbers, type CleanLine } from './normalize.js';
 import { parsePrincipal } from './principal.js';
 
 /** The fields of one denial occurrence, as printed. */
@@ -234,11 +234,16 @@ interface Reading {
 /**
  * How much a reading of a region tells: sentences and the fields they carry, well-formed ones
  * (a principal AWS could print, a whole ARN) above fragments. A wrapper with no sentence counts
- * little: a cut that splits a sentence away from its wrapper makes one.
+ * little: a cut that splits a sentence away from its wrapper makes one. Each wrapper that names
+ * an operation counts once, however many sentences take it: a cut inside the wrapper's words
+ * (`when calling the PutObject oper` / `ation:`) loses it, while gluing a line of its own to a
+ * wrapped line before it only lends that line's operation to a second sentence.
  */
 function score(found: Found[]): number {
   let total = 0;
-  for (const { fields, bare } of found) {
+  const operations = new Set<Envelope | Found>();
+  for (const occurrence of found) {
+    const { fields, bare } = occurrence;
     if (bare) {
       total += 1;
       continue;
@@ -252,8 +257,12 @@ function score(found: Found[]): number {
       if (value !== null) total += 1;
     }
     if (fields.encoded) total += 1;
+    if (fields.operation !== null) {
+      const namer = occurrence.wrappers.find((envelope) => envelope.operation !== null);
+      operations.add(namer ?? occurrence);
+    }
   }
-  return total;
+  return total + operations.size;
 }
 
 /** Pairs sentences with wrappers in a laid-out text; offsets are into that text. */
@@ -294,10 +303,11 @@ export function readOccurrences(text: string): Reading {
  * line in the original source; `writer`, when given, is who wrote every line (a stack event).
  */
 export function parseRegion(text: string, firstLine: number, writer?: LogWriter): Occurrence[] {
-  const lines: CleanLine[] = [];
+  const cleaned: CleanLine[] = [];
   text.split('\n').forEach((raw, index) => {
-    lines.push(...cleanLine(raw, firstLine + index, writer));
+    cleaned.push(...cleanLine(raw, firstLine + index, writer));
   });
+  const lines = stripRowNumbers(cleaned);
   let layout = layoutLines(lines);
   let reading = readOccurrences(layout.text);
   let best = score(reading.found);
