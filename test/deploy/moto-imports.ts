@@ -8,9 +8,11 @@
  * forwards everything else untouched. It also records what each stack operation asked for, so
  * the test can check that the CLI always sent `RoleARN` and `ResourceTypes`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { parse } from 'yaml';
+
+import { relay, serveLocally } from '../support/http-proxy.js';
 
 /** One stack operation as the CLI sent it. */
 export interface SeenStackCall {
@@ -96,29 +98,14 @@ export async function startMotoImports(
       headers,
       ...(method === 'GET' || method === 'HEAD' ? {} : { body: payload }),
     });
-    const out: Record<string, string> = {};
-    answer.headers.forEach((value, name) => {
-      if (!['content-length', 'content-encoding', 'transfer-encoding'].includes(name)) {
-        out[name] = value;
-      }
-    });
-    response.writeHead(answer.status, out);
-    response.end(Buffer.from(await answer.arrayBuffer()));
+    await relay(answer, response);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      response.writeHead(502, { 'content-type': 'text/plain' });
-      response.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const proxy = await serveLocally(handle);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     stackCalls,
     resolved,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => proxy.close(),
   };
 }

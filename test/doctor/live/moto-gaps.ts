@@ -15,7 +15,9 @@
  * - CodeBuild times: moto writes ISO strings where the JSON protocol has epoch seconds, which
  *   the SDK refuses ("Expected real number"). The proxy converts them.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { relay, serveLocally } from '../../support/http-proxy.js';
 
 /** A failed build's fields the proxy writes over moto's. */
 export interface FailedBuildPatch {
@@ -166,36 +168,16 @@ export async function startMotoGaps(upstream: string): Promise<MotoGaps> {
       return;
     }
 
-    const answer = await forward(request, text);
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, name) => {
-      if (
-        name !== 'content-length' &&
-        name !== 'content-encoding' &&
-        name !== 'transfer-encoding'
-      ) {
-        headers[name] = value;
-      }
-    });
-    response.writeHead(answer.status, headers);
-    response.end(Buffer.from(await answer.arrayBuffer()));
+    await relay(await forward(request, text), response);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      response.writeHead(502, { 'content-type': 'text/plain' });
-      response.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const proxy = await serveLocally(handle);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     seen,
     failBuilds: (patch) => {
       build = patch;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => proxy.close(),
   };
 }
