@@ -45,10 +45,11 @@ const MIN_WRAP_WIDTH = 12;
 const MIN_COLUMN_START = 16;
 
 // Lines that start a new log entry: never the tail of a word-wrapped message, and doubtful as
-// the tail of a cut one.
+// the tail of a cut one. A rule or a marker (`===`, `--- FAIL`, `===>`) ends its run of `=` or
+// `-` with a space, a `>` or the line: `---a` is the tail of a name cut before its dashes.
 const NEW_ENTRY = new RegExp(
   [
-    String.raw`^(?:\[|\{|\}|\$ |\+ |# |> |={3}|-{3}`,
+    String.raw`^(?:\[|\{|\}|\$ |\+ |# |> |(?:={3,}|-{3,})(?=[\s>]|$)`,
     String.raw`|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d `,
     String.raw`|Traceback |File "|Caused by|An error occurred \(|A client error \(`,
     String.raw`|(?:Error|ERROR|Warning|WARNING|WARN|INFO|DEBUG|FATAL|fatal|error|warning)\b`,
