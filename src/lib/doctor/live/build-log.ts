@@ -14,7 +14,10 @@ import { pipeline } from 'node:stream';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetLogEventsCommand,
+  type GetLogEventsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { Build } from '@aws-sdk/client-codebuild';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
@@ -131,23 +134,11 @@ async function* cloudWatchChunks(
   let token: string | undefined;
   let lastTimestamp = 0;
   for (;;) {
-    let page;
-    try {
-      page = await read({ service: 'logs', operation: 'GetLogEvents' }, () =>
-        reader.ctx.logs.send(
-          new GetLogEventsCommand({
-            logGroupName: where.group,
-            logStreamName: where.stream,
-            startFromHead: true,
-            ...(token === undefined ? {} : { nextToken: token }),
-          }),
-        ),
-      );
-    } catch (error) {
-      state.unread = unreadLog(error, target, { cloudWatch: where }, info);
-      if (state.unread !== null) return 'unreadable';
-      throw error;
-    }
+    const page = await logPage(reader, target, where, state, {
+      startFromHead: true,
+      ...(token === undefined ? {} : { nextToken: token }),
+    });
+    if (page === null) return 'unreadable';
     info.pages += 1;
     for (const event of page.events ?? []) {
       lastTimestamp = Math.max(lastTimestamp, event.timestamp ?? 0);
@@ -179,22 +170,8 @@ async function* cloudWatchTail(
 ): AsyncGenerator<string, 'read' | 'unreadable'> {
   const { info } = state;
   const readBytes = info.bytes;
-  let page;
-  try {
-    page = await read({ service: 'logs', operation: 'GetLogEvents' }, () =>
-      reader.ctx.logs.send(
-        new GetLogEventsCommand({
-          logGroupName: where.group,
-          logStreamName: where.stream,
-          startFromHead: false,
-        }),
-      ),
-    );
-  } catch (error) {
-    state.unread = unreadLog(error, target, { cloudWatch: where }, info);
-    if (state.unread !== null) return 'unreadable';
-    throw error;
-  }
+  const page = await logPage(reader, target, where, state, { startFromHead: false });
+  if (page === null) return 'unreadable';
   info.pages += 1;
   let tail = 0;
   for (const event of page.events ?? []) {
@@ -206,6 +183,34 @@ async function* cloudWatchTail(
     `The build log is longer than the ${mib(readBytes)} read budget: read its first ${mib(readBytes)}, skipped the middle, then read its last ${tail} events. Denial line numbers after the gap count from the gap.`,
   );
   return 'read';
+}
+
+/**
+ * One GetLogEvents page; null when the read failed for a reason to carry on without the log
+ * (recorded in `state.unread`). Any other failure is thrown.
+ */
+async function logPage(
+  reader: LiveReader,
+  target: LogBuild,
+  where: { group: string; stream: string },
+  state: LogRead,
+  position: { startFromHead: boolean; nextToken?: string },
+): Promise<GetLogEventsCommandOutput | null> {
+  try {
+    return await read({ service: 'logs', operation: 'GetLogEvents' }, () =>
+      reader.ctx.logs.send(
+        new GetLogEventsCommand({
+          logGroupName: where.group,
+          logStreamName: where.stream,
+          ...position,
+        }),
+      ),
+    );
+  } catch (error) {
+    state.unread = unreadLog(error, target, { cloudWatch: where }, state.info);
+    if (state.unread !== null) return null;
+    throw error;
+  }
 }
 
 function countLine(message: string, info: LogSourceInfo): string {
