@@ -20,6 +20,7 @@ import {
 } from '../src/lib/names.js';
 import { stripControl } from '../src/lib/text.js';
 import { iamMatches } from './security/iam-match.js';
+import { GIT_REFUSED_BRANCHES } from './support/branches.js';
 
 const ENV: AwsEnv = { partition: 'aws', accountId: '123456789012', region: 'us-east-1' };
 const GOV: AwsEnv = { partition: 'aws-us-gov', accountId: '210987654321', region: 'us-gov-west-1' };
@@ -175,35 +176,15 @@ describe('branchSlug', () => {
     expect(() => branchSlug(branch)).toThrow(InputError);
   });
 
-  // Each of these once became a pipeline watching a branch nobody can push.
-  it.each([
-    '..',
-    '-leading',
-    'a b',
-    '@',
-    '.',
-    '/',
-    'feat/..',
-    'x.lock',
-    'a//b',
-    'a@{b',
-    'a~b',
-    'a^b',
-    'a:b',
-    'a?b',
-    'a*b',
-    'a[b',
-    'a\\b',
-    'x\u001b]0;pwned\u0007',
-    'tab\there',
-    '///',
-    '---',
-  ])('refuses %j, a name git would refuse, as INVALID_BRANCH', (branch) => {
-    expect(() => branchSlug(branch)).toThrow(
-      expect.objectContaining({ code: 'INVALID_BRANCH', exitCode: 2 }),
-    );
-    expect(() => branchNames(branch, { env: ENV })).toThrow(/is not one git allows/);
-  });
+  it.each([...GIT_REFUSED_BRANCHES, 'x\u001b]0;pwned\u0007', '///', '---'])(
+    'refuses %j, a name git would refuse, as INVALID_BRANCH',
+    (branch) => {
+      expect(() => branchSlug(branch)).toThrow(
+        expect.objectContaining({ code: 'INVALID_BRANCH', exitCode: 2 }),
+      );
+      expect(() => branchNames(branch, { env: ENV })).toThrow(/is not one git allows/);
+    },
+  );
 });
 
 describe('branchNames', () => {

@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Deploy from '../../src/commands/deploy.js';
 import { branchNames } from '../../src/lib/names.js';
 import { ci, DeployAws, projectDir, runCommand } from '../deploy/harness.js';
+import { GIT_REFUSED_BRANCHES } from '../support/branches.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -98,35 +99,19 @@ const terminalBytesIn = (text: string): string[] =>
   ['\u001b', '\u0007'].filter((byte) => text.includes(byte));
 
 describe('deploy --dry-run with a --branch git would refuse', () => {
-  it.each([
-    '..',
-    '-leading',
-    'a b',
-    '@',
-    '.',
-    '/',
-    'feat/..',
-    'x.lock',
-    'a//b',
-    'a@{b',
-    'a~b',
-    'a^b',
-    'a:b',
-    'a?b',
-    'a*b',
-    'a[b',
-    'a\\b',
-    'tab\there',
-  ])('%j: exit 2 INVALID_BRANCH, no template, no AWS call', async (branch) => {
-    const run = await runCommand(Deploy, ['--dry-run', '--branch', branch], ci(projectDir()));
+  it.each(GIT_REFUSED_BRANCHES)(
+    '%j: exit 2 INVALID_BRANCH, no template, no AWS call',
+    async (branch) => {
+      const run = await runCommand(Deploy, ['--dry-run', '--branch', branch], ci(projectDir()));
 
-    expect(run.exitCode).toBe(2);
-    expect(run.error?.code).toBe('INVALID_BRANCH');
-    expect(run.stderr).toContain('is not one git allows');
-    expect(run.stderr).toContain('git check-ref-format --branch NAME');
-    expect(run.stdout).toBe('');
-    expect(aws.callCount()).toBe(0);
-  });
+      expect(run.exitCode).toBe(2);
+      expect(run.error?.code).toBe('INVALID_BRANCH');
+      expect(run.stderr).toContain('is not one git allows');
+      expect(run.stderr).toContain('git check-ref-format --branch NAME');
+      expect(run.stdout).toBe('');
+      expect(aws.callCount()).toBe(0);
+    },
+  );
 
   it.each([[[]], [['--json']]])(
     'a name holding terminal escapes is refused, quoted, never echoed raw (%j)',
